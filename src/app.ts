@@ -1,0 +1,122 @@
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import { type Config, ConfigError } from './config.ts';
+import { apiScope } from './core/api-scope.ts';
+import { authPlugin } from './core/auth.ts';
+import { createDb, type Db } from './core/db.ts';
+import { registerErrorHandlers } from './core/http.ts';
+import { collectPermissions, type EndpointPackage } from './core/package.ts';
+import { pageScope } from './core/page-scope.ts';
+import { probes } from './core/probes.ts';
+import publicPackage from './packages/public/index.ts';
+import usersPackage from './packages/users/index.ts';
+
+/** The installed packages; adding one is one line. Order: a package before those that use it. */
+export const packages: readonly EndpointPackage[] = [usersPackage, publicPackage];
+
+export const permissions = collectPermissions(packages);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Db;
+    permissions: ReadonlyMap<string, string>;
+    redis: Redis | undefined;
+    /** One-time token for /setup while the database has no user; undefined otherwise. */
+    setupToken: string | undefined;
+  }
+}
+
+export interface AppOptions {
+  /** An open database to use (tests, CLI); otherwise one is opened from the config and closed with the app. */
+  db?: Db;
+  logger?: FastifyServerOptions['logger'];
+  setupToken?: string;
+}
+
+const ROOT = new URL('./', import.meta.url);
+
+/** Builds the app without listening: server.ts listens, tests may inject. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  if (!config.secretKey) throw new ConfigError('ENDPOINT_SECRET_KEY must be set (at least 32 characters)');
+  const serverOptions: FastifyServerOptions = {
+    logger: options.logger ?? false,
+    // Fastify takes a hop count too, though its types list only booleans and addresses.
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    bodyLimit: config.bodyLimit,
+  };
+  const app = Fastify(serverOptions);
+  const db = options.db ?? createDb(config.databaseUrl);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : undefined;
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('permissions', permissions);
+  app.decorate('redis', redis);
+  app.decorate('setupToken', options.setupToken);
+  app.addHook('onClose', async () => {
+    redis?.disconnect();
+    if (!options.db) await db.destroy();
+  });
+
+  // 1. External plugins every scope relies on: security headers first so every answer has them,
+  //    cookies before anything reads a session, templates before any error page is rendered.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'form-action': ["'self'"], 'upgrade-insecure-requests': null } },
+  });
+  await app.register(cookie, { secret: config.secretKey });
+  await app.register(view, {
+    engine: { eta: new Eta({ autoEscape: true, cache: true }) },
+    root: new URL('./', ROOT).pathname,
+    viewExt: 'eta',
+  });
+  await app.register(fastifyStatic, {
+    root: new URL('../node_modules/simpledotcss/', ROOT).pathname,
+    prefix: '/static/',
+    allowedPath: (path) => path === '/simple.min.css',
+    maxAge: '1d',
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Endpoint API', version: '1' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'endpoint_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+
+  // 2. Core: one error handler and one not-found handler, the principal, health probes.
+  registerErrorHandlers(app);
+  await app.register(authPlugin);
+  await app.register(probes);
+
+  // 3. Packages: services first, so every page and API route can use every service.
+  for (const pkg of packages) if (pkg.services) await app.register(pkg.services);
+  await app.register(
+    async (api) => {
+      await apiScope(api);
+      for (const pkg of packages) if (pkg.api) await api.register(pkg.api);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(async (pages) => {
+    await pageScope(pages, { formbody, csrf });
+    for (const pkg of packages) if (pkg.pages) await pages.register(pkg.pages);
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

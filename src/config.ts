@@ -1,0 +1,106 @@
+import { parseDuration } from './core/duration.ts';
+
+export interface Config {
+  databaseUrl: string;
+  /** Signs cookies; required by `serve`, made and kept by `dev-server`. */
+  secretKey: string | undefined;
+  redisUrl: string | undefined;
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string;
+  host: string;
+  port: number;
+  logLevel: string;
+  bodyLimit: number;
+  sessionIdleMs: number;
+  sessionMaxAgeMs: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
+  loginLockoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the ENDPOINT_* environment; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    databaseUrl: databaseUrl(env, 'ENDPOINT_DATABASE_URL', 'sqlite:./endpoint.db'),
+    secretKey: secretKey(env, 'ENDPOINT_SECRET_KEY'),
+    redisUrl: optionalUrl(env, 'ENDPOINT_REDIS_URL', ['redis:', 'rediss:']),
+    trustProxy: trustProxy(env, 'ENDPOINT_TRUST_PROXY'),
+    host: env.HOST || 'localhost',
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    logLevel: oneOf(env, 'ENDPOINT_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    bodyLimit: integer(env, 'ENDPOINT_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
+    sessionIdleMs: duration(env, 'ENDPOINT_SESSION_IDLE_TIMEOUT', '30m'),
+    sessionMaxAgeMs: duration(env, 'ENDPOINT_SESSION_MAX_AGE', '8h'),
+    loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+    loginMaxFailuresPerAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
+    loginLockoutMs: duration(env, 'ENDPOINT_LOGIN_LOCKOUT', '15m'),
+  };
+}
+
+function fail(name: string, why: string): never {
+  throw new ConfigError(`${name} ${why}`);
+}
+
+function databaseUrl(env: Env, name: string, fallback: string): string {
+  const value = env[name] || fallback;
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(value)) {
+    fail(name, `must be sqlite:<path> or postgres://..., got "${value}"`);
+  }
+  return value;
+}
+
+function secretKey(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if (value.length < 32) fail(name, 'must be at least 32 characters');
+  return value;
+}
+
+function optionalUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(name, `is not a URL: "${value}"`);
+  }
+  if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.join(' or ')}`);
+  return value;
+}
+
+function trustProxy(env: Env, name: string): boolean | number | string {
+  const value = env[name];
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^[0-9a-fA-F.:/, ]+$/.test(value)) return value;
+  fail(name, `must be true, false, a hop count or addresses, got "${value}"`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    fail(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return number;
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const value = env[name] || fallback;
+  const ms = parseDuration(value);
+  if (ms === undefined) fail(name, `must be a duration such as 30s, 30m, 8h or 90d, got "${value}"`);
+  return ms;
+}
+
+function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
+  const value = env[name] || fallback;
+  if (!allowed.includes(value)) fail(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value;
+}

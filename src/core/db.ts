@@ -1,0 +1,55 @@
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { UsersTables } from '../packages/users/table.ts';
+
+/** Every table of every package; each package's table.ts brings its own. */
+export type Database = UsersTables;
+
+export type Db = Kysely<Database>;
+
+// Timestamps travel as ISO-8601 strings on both databases: SQLite has no date type and
+// compares ISO strings correctly, so PostgreSQL's Date objects are turned into the same form.
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (value) => new Date(value).toISOString());
+// count(*) is int8 on PostgreSQL; our counts fit a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+
+/** Opens a Kysely instance for `sqlite:<path>` or `postgres://...`; the caller destroys it. */
+export function createDb(url: string, options: { mustExist?: boolean } = {}): Db {
+  if (url.startsWith('sqlite:')) {
+    return new Kysely<Database>({ dialect: sqliteDialect(url.slice('sqlite:'.length), options.mustExist ?? false) });
+  }
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+  });
+}
+
+function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {
+  const file = path.startsWith('//') ? path.slice(2) : path;
+  const database = new SQLite(file, { timeout: 5000, fileMustExist });
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('synchronous = NORMAL');
+  return new SqliteDialect({ database });
+}
+
+/** True when the instance talks to PostgreSQL; migrations use it where SQL differs. */
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** Current time as stored in timestamp columns. */
+export function nowIso(now: Date = new Date()): string {
+  return now.toISOString();
+}
+
+/** SQLite stores booleans as 0/1 and PostgreSQL accepts them; rows come back as either. */
+export function toDbBool(value: boolean): number {
+  return value ? 1 : 0;
+}
+
+/** True for a unique-constraint violation on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

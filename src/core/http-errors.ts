@@ -1,0 +1,48 @@
+/**
+ * The catalog of errors a client can see: a stable code, its HTTP status and a public title.
+ * Tests assert on the code; `test/http-errors.test.ts` checks each one is documented in the README.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, title: 'Bad request' },
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  weak_password: { status: 400, title: 'The password is too weak' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_credentials: { status: 401, title: 'Invalid username or password' },
+  forbidden: { status: 403, title: 'Permission denied' },
+  csrf_failed: { status: 403, title: 'Cross-site request refused' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error whose code, status and detail may be shown to the client. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(detail ?? ERRORS[code].title);
+    this.status = ERRORS[code].status;
+    this.headers = headers;
+  }
+}
+
+const CODE_BY_STATUS = new Map<number, ErrorCode>(
+  Object.entries(ERRORS).map(([code, { status }]) => [status, code as ErrorCode]),
+);
+
+/** The catalog code for a status; the generic 4xx/5xx code where the catalog has none. */
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'internal' : 'bad_request');
+}

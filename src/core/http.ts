@@ -1,0 +1,94 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { codeForStatus, ERRORS, type ErrorCode, HttpError } from './http-errors.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  instance: string;
+}
+
+/** Routes whose clients are programs (API, hooks, probes) get problem+json; the rest an HTML page. */
+export function wantsProblemJson(url: string): boolean {
+  return /^\/(api|hooks|healthz|readyz|metrics)(\/|\?|$)/.test(url);
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
+  FST_CSRF_INVALID_TOKEN: 'csrf_failed',
+  FST_CSRF_MISSING_SECRET: 'csrf_failed',
+};
+
+/** Turns any thrown value into the problem the client sees; never exposes a 5xx cause. */
+export function toProblem(
+  error: unknown,
+  request: FastifyRequest,
+): { problem: Problem; headers: Record<string, string> } {
+  let code: ErrorCode;
+  let detail: string | undefined;
+  let headers: Record<string, string> = {};
+  const fastifyError = error as Partial<FastifyError>;
+  if (error instanceof HttpError) {
+    code = error.code;
+    detail = error.detail;
+    headers = error.headers;
+  } else if (fastifyError.validation) {
+    code = 'validation_failed';
+    detail = fastifyError.message;
+  } else if (fastifyError.code && FASTIFY_CODES[fastifyError.code]) {
+    code = FASTIFY_CODES[fastifyError.code];
+    detail = fastifyError.message;
+  } else if (
+    typeof fastifyError.statusCode === 'number' &&
+    fastifyError.statusCode < 500 &&
+    fastifyError.statusCode >= 400
+  ) {
+    code = codeForStatus(fastifyError.statusCode);
+    detail = fastifyError.message;
+  } else {
+    code = 'internal';
+  }
+  const { status, title } = ERRORS[code];
+  return {
+    problem: { type: 'about:blank', title, status, detail, code, instance: request.url.split('?')[0] },
+    headers,
+  };
+}
+
+/** Sends a problem as problem+json on /api and /hooks, as the HTML error page elsewhere. */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: Problem,
+  headers = {},
+): FastifyReply {
+  reply.code(problem.status).headers(headers);
+  if (wantsProblemJson(request.url)) {
+    return reply.type('application/problem+json').send(problem);
+  }
+  return reply.type('text/html; charset=utf-8').view('templates/error.eta', { problem, principal: request.principal });
+}
+
+/** The app's one error handler and one not-found handler. */
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { problem, headers } = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(request, reply, problem, headers);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { problem } = toProblem(new HttpError('not_found'), request);
+    return sendProblem(request, reply, problem);
+  });
+}
+
+/** Marks a reply as private to the caller: pages and answers about who is logged in. */
+export function noStore(reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store');
+}

@@ -1,0 +1,17 @@
+import type { CreateTableBuilder, Kysely } from 'kysely';
+import { isPostgres } from './db.ts';
+
+/** Adds an auto-incrementing integer primary key `id` in each dialect's own way. */
+export function addIdColumn<T extends string>(
+  db: Kysely<any>,
+  table: CreateTableBuilder<T, never>,
+): CreateTableBuilder<T, 'id'> {
+  return isPostgres(db)
+    ? table.addColumn('id', 'integer', (col) => col.primaryKey().generatedByDefaultAsIdentity())
+    : table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+}
+
+/** Timestamp columns: timestamptz on PostgreSQL, ISO-8601 text on SQLite (see core/db.ts). */
+export function timestampType(db: Kysely<any>): 'timestamptz' | 'text' {
+  return isPostgres(db) ? 'timestamptz' : 'text';
+}

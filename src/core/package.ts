@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Db } from './db.ts';
+
+/** What a package's CLI commands get: they open the database only when they run. */
+export interface CliContext {
+  config(): Config;
+  /** Opens the database (closed by the CLI after the command); throws a clear error if unreachable. */
+  db(): Promise<Db>;
+  /** Every permission codename the installed packages declare. */
+  permissions: ReadonlyMap<string, string>;
+}
+
+/**
+ * A package: one folder under src/packages with an index.ts default-exporting this.
+ * `services` is registered with fastify-plugin so every package sees what it decorates;
+ * `api` is mounted under /api/v1 (JSON only, problem+json errors); `pages` at the root
+ * (HTML, forms with CSRF tokens).
+ */
+export interface EndpointPackage {
+  name: string;
+  /** Folder of this package's migration files, each exporting `up` and `down`. */
+  migrations?: URL;
+  /** Permission codenames (`package.action`) this package checks, with what each allows. */
+  permissions?: Record<string, string>;
+  services?: FastifyPluginAsync;
+  api?: FastifyPluginAsync;
+  pages?: FastifyPluginAsync;
+  commands?: (program: Command, context: CliContext) => void;
+}
+
+export function definePackage(pkg: EndpointPackage): EndpointPackage {
+  return pkg;
+}
+
+/** All permissions of all packages, codename to description, sorted by codename. */
+export function collectPermissions(packages: readonly EndpointPackage[]): ReadonlyMap<string, string> {
+  const entries = packages.flatMap((pkg) => Object.entries(pkg.permissions ?? {}));
+  return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,26 @@
+import type csrf from '@fastify/csrf-protection';
+import type formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * What the HTML scope adds: urlencoded forms, and a CSRF token (double-submit, the secret in a
+ * signed HttpOnly cookie) required on every unsafe request. Templates put `reply.generateCsrf()`
+ * in a hidden `_csrf` field. Pages are per-user, so nothing is cached.
+ */
+export async function pageScope(
+  pages: FastifyInstance,
+  plugins: { formbody: typeof formbody; csrf: typeof csrf },
+): Promise<void> {
+  await pages.register(plugins.formbody);
+  await pages.register(plugins.csrf, {
+    cookieKey: 'endpoint_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true },
+  });
+  pages.addHook('onRequest', (request, reply, done) => {
+    reply.header('cache-control', 'no-store');
+    if (SAFE_METHODS.has(request.method)) return done();
+    pages.csrfProtection(request, reply, done);
+  });
+}

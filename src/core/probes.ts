@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { HttpError } from './http-errors.ts';
+
+/** Liveness (the process answers) and readiness (the database answers) for load balancers. */
+export async function probes(app: FastifyInstance): Promise<void> {
+  const hidden = { schema: { hide: true } };
+  app.get('/healthz', hidden, async () => ({ status: 'ok' }));
+  app.get('/readyz', hidden, async (request, reply) => {
+    try {
+      await sql`select 1`.execute(app.db);
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check failed');
+      throw new HttpError('unavailable', 'database unreachable');
+    }
+    reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
+  });
+}

@@ -1,0 +1,54 @@
+import { HttpError } from '../../core/http-errors.ts';
+
+// Domain errors of the users package. Each carries its catalog code, so the API answers
+// with the right status and the CLI prints the message as it is.
+export class UsernameTakenError extends HttpError {
+  constructor(username: string) {
+    super('conflict', `username "${username}" is already taken`);
+  }
+}
+
+export class GroupNameTakenError extends HttpError {
+  constructor(name: string) {
+    super('conflict', `group "${name}" already exists`);
+  }
+}
+
+export class UserNotFoundError extends HttpError {
+  constructor(username?: string) {
+    super('not_found', username === undefined ? 'no such user' : `no user named "${username}"`);
+  }
+}
+
+export class GroupNotFoundError extends HttpError {
+  constructor(name?: string) {
+    super('not_found', name === undefined ? 'no such group' : `no group named "${name}"`);
+  }
+}
+
+export class UnknownPermissionError extends HttpError {
+  constructor(codename: string) {
+    super('bad_request', `unknown permission "${codename}"`);
+  }
+}
+
+export class WeakPasswordError extends HttpError {
+  constructor(reason: string) {
+    super('weak_password', `password ${reason}`);
+  }
+}
+
+/** The same answer whether the user is missing, inactive or the password is wrong. */
+export class InvalidCredentialsError extends HttpError {
+  constructor() {
+    super('invalid_credentials');
+  }
+}
+
+export class LoginThrottledError extends HttpError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('too_many_requests', 'too many failed logins; try again later', {
+      'retry-after': String(retryAfterSeconds),
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { hash, verify } from '@node-rs/argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+// OWASP's argon2id recommendation. @node-rs/argon2 runs each hash on libuv's thread pool,
+// so hashing never blocks the event loop. `algorithm: 2` is Algorithm.Argon2id, a const
+// enum that type-stripping loaders cannot import.
+const PARAMS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+const PARAMS_TAG = `m=${PARAMS.memoryCost},t=${PARAMS.timeCost},p=${PARAMS.parallelism}`;
+
+// A hash of a random, forgotten password: verifying against it when the user does not exist
+// costs what a real check costs, so response times do not reveal which usernames exist.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$ai18Y9TO5hJc4iaDaR3WRQ$3btRh1vP4dMfi3E+n6mvanZOJwiINLJ/S+JHQkq0UmQ';
+
+export const MIN_PASSWORD_LENGTH = 8;
+const COMMON_PASSWORDS = new Set(dictionary['passwords-common'] as string[]);
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, PARAMS);
+}
+
+/** Checks a password against a stored hash, or against a dummy when there is none. Never throws. */
+export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
+  try {
+    const ok = await verify(stored ?? DUMMY_HASH, password);
+    return ok && stored !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the hash was made with other parameters and should be re-made at the next login. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith('$argon2id$') || !stored.includes(`$${PARAMS_TAG}$`);
+}
+
+/** Why a password is refused from the web and API, or undefined when it is acceptable. */
+export function passwordWeakness(password: string, username = ''): string | undefined {
+  if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  const lowered = password.toLowerCase();
+  if (COMMON_PASSWORDS.has(lowered)) return 'is too common';
+  if (username && lowered === username.toLowerCase()) return 'must differ from the username';
+  return undefined;
+}

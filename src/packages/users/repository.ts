@@ -1,0 +1,169 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../core/db.ts';
+import type { GroupRow, GroupRowUpdate, NewGroupRow, NewUserRow, UserRow, UserRowUpdate } from './table.ts';
+
+type Db = Kysely<Database>;
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Case-insensitive, served by the unique index on lower(username). */
+export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
+}
+
+export async function listUsers(db: Db, page: Page): Promise<{ rows: UserRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db.selectFrom('users').selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute(),
+    db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const { total } = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  return Number(total);
+}
+
+export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
+  return db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateUser(db: Db, id: number, changes: UserRowUpdate): Promise<UserRow | undefined> {
+  return db.updateTable('users').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function deleteUser(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Group names of each of the given users, in one query. */
+export async function groupNamesByUser(db: Db, userIds: number[]): Promise<Map<number, string[]>> {
+  const names = new Map<number, string[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return names;
+  const rows = await db
+    .selectFrom('user_groups')
+    .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+    .select(['user_groups.user_id', 'groups.name'])
+    .where('user_groups.user_id', 'in', userIds)
+    .orderBy('groups.name')
+    .execute();
+  for (const row of rows) names.get(row.user_id)?.push(row.name);
+  return names;
+}
+
+/** The user's groups with the permissions granted to each (null where a group has none). */
+export function accessRows(db: Db, userId: number): Promise<{ name: string; codename: string | null }[]> {
+  return db
+    .selectFrom('user_groups')
+    .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+    .leftJoin('group_permissions', 'group_permissions.group_id', 'groups.id')
+    .select(['groups.name', 'group_permissions.codename'])
+    .where('user_groups.user_id', '=', userId)
+    .execute();
+}
+
+export function findGroupById(db: Db, id: number): Promise<GroupRow | undefined> {
+  return db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findGroupByName(db: Db, name: string): Promise<GroupRow | undefined> {
+  return db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function listGroups(db: Db, page: Page): Promise<{ rows: GroupRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db.selectFrom('groups').selectAll().orderBy('name').limit(page.limit).offset(page.offset).execute(),
+    db
+      .selectFrom('groups')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export function insertGroup(db: Db, row: NewGroupRow): Promise<GroupRow> {
+  return db.insertInto('groups').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateGroup(db: Db, id: number, changes: GroupRowUpdate): Promise<GroupRow | undefined> {
+  return db.updateTable('groups').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function deleteGroup(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('groups').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function listMembers(db: Db, groupId: number, page: Page): Promise<{ rows: UserRow[]; total: number }> {
+  const members = db
+    .selectFrom('users')
+    .innerJoin('user_groups', 'user_groups.user_id', 'users.id')
+    .where('user_groups.group_id', '=', groupId);
+  const [rows, count] = await Promise.all([
+    members.selectAll('users').orderBy('users.username').limit(page.limit).offset(page.offset).execute(),
+    members.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+/** Adds the membership; false when it already existed. */
+export async function insertMembership(db: Db, userId: number, groupId: number): Promise<boolean> {
+  const result = await db
+    .insertInto('user_groups')
+    .values({ user_id: userId, group_id: groupId })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function deleteMembership(db: Db, userId: number, groupId: number): Promise<boolean> {
+  const result = await db
+    .deleteFrom('user_groups')
+    .where('user_id', '=', userId)
+    .where('group_id', '=', groupId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function groupPermissions(db: Db, groupId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('group_permissions')
+    .select('codename')
+    .where('group_id', '=', groupId)
+    .orderBy('codename')
+    .execute();
+  return rows.map((row) => row.codename);
+}
+
+/** Grants the permission; false when the group already held it. */
+export async function insertPermission(db: Db, groupId: number, codename: string): Promise<boolean> {
+  const result = await db
+    .insertInto('group_permissions')
+    .values({ group_id: groupId, codename })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function deletePermission(db: Db, groupId: number, codename: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('group_permissions')
+    .where('group_id', '=', groupId)
+    .where('codename', '=', codename)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { Principal, PrincipalUser } from '../../core/auth.ts';
+import type { UsersService } from './service.ts';
+import { sessionCookie } from './session-cookie.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Hash of the session this request came with, when it came with a live one. */
+    sessionIdHash: string | undefined;
+  }
+}
+
+/** A logged-in principal whose groups and permissions are read once, when first asked. */
+export function userPrincipal(users: UsersService, user: PrincipalUser, via: 'session' | 'token'): Principal {
+  let access: ReturnType<UsersService['access']> | undefined;
+  const load = () => {
+    access ??= users.access(user.id);
+    return access;
+  };
+  return {
+    kind: 'user',
+    user,
+    via,
+    can: async (permission) => (await load()).permissions.has(permission),
+    groups: async () => (await load()).groups,
+  };
+}
+
+/** Reads the session cookie on every request and sets `request.principal` from it. */
+export async function sessionAuth(app: FastifyInstance): Promise<void> {
+  app.decorateRequest('sessionIdHash', undefined);
+  app.addHook('onRequest', async (request) => {
+    const id = sessionCookie(request);
+    if (!id) return;
+    const session = await app.sessions.resolve(id);
+    if (!session) return;
+    request.sessionIdHash = session.idHash;
+    request.principal = userPrincipal(app.users, session.user, 'session');
+  });
+}

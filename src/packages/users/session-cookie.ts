@@ -1,0 +1,40 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+// Over HTTPS the cookie takes the __Host- prefix, which browsers accept only with Secure,
+// Path=/ and no Domain, so no subdomain can plant or overwrite it.
+const PLAIN_NAME = 'endpoint_session';
+const SECURE_NAME = '__Host-endpoint_session';
+
+function cookieName(request: FastifyRequest): string {
+  return request.protocol === 'https' ? SECURE_NAME : PLAIN_NAME;
+}
+
+/** The session id the browser sent, if any. */
+export function sessionCookie(request: FastifyRequest): string | undefined {
+  return request.cookies[SECURE_NAME] ?? request.cookies[PLAIN_NAME];
+}
+
+/** Checks credentials, then starts a fresh session (a new id at every login) and sets its cookie. */
+export async function logIn(request: FastifyRequest, reply: FastifyReply, username: string, password: string) {
+  const { users, sessions } = request.server;
+  const user = await users.authenticate(username, password, request.ip);
+  await endCurrentSession(request);
+  const id = await sessions.start(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+  reply.setCookie(cookieName(request), id, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+  });
+  return user;
+}
+
+/** Ends the session server-side and clears the cookie. */
+export async function logOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  await endCurrentSession(request);
+  reply.clearCookie(cookieName(request), { path: '/', secure: request.protocol === 'https' });
+}
+
+async function endCurrentSession(request: FastifyRequest): Promise<void> {
+  if (request.sessionIdHash) await request.server.sessions.end(request.sessionIdHash);
+}

@@ -1,0 +1,46 @@
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, packages } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createDb, type Db } from '../../src/core/db.ts';
+import { assertMigrated, migrateToLatest } from '../../src/core/migrate.ts';
+import { createTestDatabase } from './database.ts';
+
+export const TEST_SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
+
+export interface TestServer {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  app: FastifyInstance;
+  db: Db;
+  databaseUrl: string;
+}
+
+/**
+ * A real server on a free loopback port over a fresh, migrated database, closed and dropped
+ * when the test ends. `env` adds ENDPOINT_* settings; `setupToken` opens /setup.
+ */
+export async function startTestServer(
+  t: Pick<TestContext, 'after'>,
+  options: { env?: Record<string, string>; setupToken?: string } = {},
+): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    ENDPOINT_DATABASE_URL: database.url,
+    ENDPOINT_SECRET_KEY: TEST_SECRET_KEY,
+    ENDPOINT_LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const db = createDb(config.databaseUrl);
+  assertMigrated(await migrateToLatest(db, packages));
+  const app = await buildApp(config, { db, setupToken: options.setupToken });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(async () => {
+    await app.close();
+    await db.destroy();
+    await database.drop();
+  });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, app, db, databaseUrl: database.url };
+}
