@@ -81,9 +81,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     viewExt: 'eta',
   });
   await app.register(fastifyStatic, {
-    root: new URL('../node_modules/simpledotcss/', ROOT).pathname,
+    root: [new URL('../node_modules/simpledotcss/', ROOT).pathname, new URL('./templates/', ROOT).pathname],
     prefix: '/static/',
-    allowedPath: (path) => path === '/simple.min.css',
+    allowedPath: (path) => path === '/simple.min.css' || path === '/endpoint.css',
     maxAge: '1d',
   });
   await app.register(swagger, {

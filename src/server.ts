@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildApp, packages } from './app.ts';
 import type { Config } from './config.ts';
 import { createDb } from './core/db.ts';
@@ -26,6 +26,19 @@ const REDACT = [
   '*.token',
 ];
 
+// Query strings can carry secrets too (the one-time /setup?token=...).
+const SECRET_QUERY = /([?&](?:token|secret|password|key)=)[^&]*/gi;
+
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(SECRET_QUERY, '$1[redacted]'),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 /** Migrates if asked, builds the app, listens, and stops cleanly on SIGINT and SIGTERM. */
 export async function startServer(config: Config, options: ServeOptions): Promise<FastifyInstance> {
   const db = createDb(config.databaseUrl);
@@ -39,6 +52,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { req: requestForLog },
       ...(options.pretty && {
         transport: {
           target: 'pino-pretty',

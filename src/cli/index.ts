@@ -6,7 +6,10 @@ import { registerServerCommands } from './server-commands.ts';
 
 const program = new Command('endpoint')
   .description('Endpoint: a small, fast web server with users, groups, permissions and hooks.')
-  .showHelpAfterError('(add --help for usage)')
+  // One line per error, as for every other failure: commander's hints (did you mean, usage) join it.
+  .configureOutput({
+    outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')} (add --help for usage)\n`),
+  })
   .exitOverride((error) => {
     // commander has already printed "error: ..." for bad flags; --help and --version exit 0.
     process.exit(error.exitCode === 0 ? 0 : 1);

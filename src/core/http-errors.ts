@@ -11,7 +11,6 @@ export const ERRORS = {
   forbidden: { status: 403, title: 'Permission denied' },
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   not_found: { status: 404, title: 'Not found' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },

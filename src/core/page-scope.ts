@@ -18,8 +18,13 @@ export async function pageScope(
     cookieKey: 'endpoint_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true },
   });
-  pages.addHook('onRequest', (request, reply, done) => {
+  pages.addHook('onRequest', (_request, reply, done) => {
     reply.header('cache-control', 'no-store');
+    done();
+  });
+  // The token travels in the form body, which is parsed only after onRequest; preValidation
+  // still runs before the schema, so a forged post is a 403 before anything else looks at it.
+  pages.addHook('preValidation', (request, reply, done) => {
     if (SAFE_METHODS.has(request.method)) return done();
     pages.csrfProtection(request, reply, done);
   });

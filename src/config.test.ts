@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.databaseUrl, 'sqlite:./endpoint.db');
+    assert.equal(config.port, 8000);
+    assert.equal(config.sessionIdleMs, 30 * 60_000);
+    assert.equal(config.sessionMaxAgeMs, 8 * 3_600_000);
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.secretKey, undefined);
+  });
+
+  const bad: [string, Record<string, string>][] = [
+    ['ENDPOINT_DATABASE_URL', { ENDPOINT_DATABASE_URL: 'mysql://x' }],
+    ['ENDPOINT_SECRET_KEY', { ENDPOINT_SECRET_KEY: 'short' }],
+    ['ENDPOINT_REDIS_URL', { ENDPOINT_REDIS_URL: 'http://x' }],
+    ['ENDPOINT_TRUST_PROXY', { ENDPOINT_TRUST_PROXY: 'yes please' }],
+    ['PORT', { PORT: '80a' }],
+    ['PORT', { PORT: '70000' }],
+    ['ENDPOINT_SESSION_IDLE_TIMEOUT', { ENDPOINT_SESSION_IDLE_TIMEOUT: '30 minutes' }],
+    ['ENDPOINT_LOG_LEVEL', { ENDPOINT_LOG_LEVEL: 'loud' }],
+  ];
+  for (const [name, env] of bad) {
+    it(`refuses ${JSON.stringify(env)} with an error naming ${name}`, () => {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${name} `));
+    });
+  }
+
+  it('takes a trusted proxy as a flag, a hop count or addresses', () => {
+    assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '127.0.0.1,10.0.0.0/8' }).trustProxy, '127.0.0.1,10.0.0.0/8');
+  });
+});
