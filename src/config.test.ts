@@ -25,7 +25,10 @@ describe('loadConfig', () => {
   ];
   for (const [name, env] of bad) {
     it(`refuses ${JSON.stringify(env)} with an error naming ${name}`, () => {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${name} `));
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${name} `),
+      );
     });
   }
 

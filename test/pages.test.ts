@@ -226,7 +226,11 @@ describe('login and logout pages', () => {
 
   it('escapes what users typed, such as a first name holding a script', async (t) => {
     const server = await startTestServer(t);
-    await server.app.users.createUser({ username: 'mallory', password: PASSWORD, first_name: '<script>alert(1)</script>' });
+    await server.app.users.createUser({
+      username: 'mallory',
+      password: PASSWORD,
+      first_name: '<script>alert(1)</script>',
+    });
     const client = await loggedInClient(server.url, 'mallory');
     const html = await (await client.get('/')).text();
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);

@@ -18,6 +18,6 @@ describe('health probes', () => {
     const response = await fetch(`${server.url}/readyz`);
     assert.equal(response.status, 503);
     assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-    assert.equal((await response.json()).code, 'unavailable');
+    assert.equal(((await response.json()) as { code: string }).code, 'unavailable');
   });
 });

@@ -42,6 +42,8 @@ if (!postgresUrl && (await reachable(DEFAULT_POSTGRES))) postgresUrl = DEFAULT_P
 if (postgresUrl) {
   failed ||= run('postgres', { ENDPOINT_TEST_POSTGRES_URL: postgresUrl });
 } else {
-  console.log(`\n# SKIPPED the PostgreSQL run: nothing answers at ${DEFAULT_POSTGRES}; set ENDPOINT_TEST_POSTGRES_URL to run it.\n`);
+  console.log(
+    `\n# SKIPPED the PostgreSQL run: nothing answers at ${DEFAULT_POSTGRES}; set ENDPOINT_TEST_POSTGRES_URL to run it.\n`,
+  );
 }
 process.exit(failed);

@@ -41,7 +41,11 @@ describe('dev-server and serve', () => {
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
     const token = new URL(url).searchParams.get('token') ?? '';
-    assert.equal(server.output.filter((l) => l.includes(token)).length, 1, 'the token is printed once and never logged');
+    assert.equal(
+      server.output.filter((l) => l.includes(token)).length,
+      1,
+      'the token is printed once and never logged',
+    );
   });
 
   it('serve refuses to start without ENDPOINT_SECRET_KEY', async (t) => {

@@ -56,7 +56,13 @@ describe('first-run setup page', () => {
     const page = await client.get(`/setup?token=${TOKEN}`);
     const response = await client.request('/setup', {
       method: 'POST',
-      form: { _csrf: csrfFrom(await page.text()), token: 'wrong', username: 'admin', password: PASSWORD, password_again: PASSWORD },
+      form: {
+        _csrf: csrfFrom(await page.text()),
+        token: 'wrong',
+        username: 'admin',
+        password: PASSWORD,
+        password_again: PASSWORD,
+      },
     });
     assert.equal(response.status, 404);
     assert.equal(await server.app.users.countUsers(), 0);
@@ -76,11 +82,7 @@ describe('first-run setup page', () => {
 
   const badForms: Array<[string, Record<string, string>, RegExp]> = [
     ['a weak password', { username: 'admin', password: 'short', password_again: 'short' }, /at least 8 characters/],
-    [
-      'a common password',
-      { username: 'admin', password: 'password123', password_again: 'password123' },
-      /too common/,
-    ],
+    ['a common password', { username: 'admin', password: 'password123', password_again: 'password123' }, /too common/],
     ['passwords that differ', { username: 'admin', password: PASSWORD, password_again: `${PASSWORD}!` }, /differ/],
     ['no username', { username: ' ', password: PASSWORD, password_again: PASSWORD }, /Enter a username/],
   ];
@@ -115,7 +117,13 @@ describe('first-run setup page', () => {
     assert.equal((await client.get(`/setup?token=${TOKEN}`)).status, 404);
     const again = await client.request('/setup', {
       method: 'POST',
-      form: { _csrf: csrfFrom(await (await client.get('/')).text()), token: TOKEN, username: 'second', password: PASSWORD, password_again: PASSWORD },
+      form: {
+        _csrf: csrfFrom(await (await client.get('/')).text()),
+        token: TOKEN,
+        username: 'second',
+        password: PASSWORD,
+        password_again: PASSWORD,
+      },
     });
     assert.equal(again.status, 404);
     assert.equal(await server.app.users.countUsers(), 1);
@@ -124,7 +132,11 @@ describe('first-run setup page', () => {
   it('joins an admin group that already exists', async (t) => {
     const server = await startTestServer(t, { setupToken: TOKEN });
     const group = await server.app.users.createGroup({ name: 'admin', description: 'made by hand' });
-    const response = await submitSetup(new Client(server.url), { username: 'root', password: PASSWORD, password_again: PASSWORD });
+    const response = await submitSetup(new Client(server.url), {
+      username: 'root',
+      password: PASSWORD,
+      password_again: PASSWORD,
+    });
     assert.equal(response.status, 303);
     assert.deepEqual((await server.app.users.getUserByUsername('root')).groups, ['admin']);
     assert.equal((await server.app.users.getGroupByName('admin')).id, group.id);

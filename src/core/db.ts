@@ -19,9 +19,12 @@ export function createDb(url: string, options: { mustExist?: boolean } = {}): Db
   if (url.startsWith('sqlite:')) {
     return new Kysely<Database>({ dialect: sqliteDialect(url.slice('sqlite:'.length), options.mustExist ?? false) });
   }
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
-  });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (restart, failover, a dropped database) is an 'error'
+  // event on the pool, which would crash the process unheard; the pool has already discarded
+  // that connection and opens a fresh one for the next query.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {

@@ -6,6 +6,7 @@ export const ERRORS = {
   bad_request: { status: 400, title: 'Bad request' },
   validation_failed: { status: 400, title: 'The request is not valid' },
   weak_password: { status: 400, title: 'The password is too weak' },
+  wrong_password: { status: 400, title: 'The current password is wrong' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_credentials: { status: 401, title: 'Invalid username or password' },
   forbidden: { status: 403, title: 'Permission denied' },

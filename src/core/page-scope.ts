@@ -16,7 +16,7 @@ export async function pageScope(
   await pages.register(plugins.formbody);
   await pages.register(plugins.csrf, {
     cookieKey: 'endpoint_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true },
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true, secure: 'auto' },
   });
   pages.addHook('onRequest', (_request, reply, done) => {
     reply.header('cache-control', 'no-store');

@@ -43,21 +43,27 @@ export function PagedSchema<T extends TSchema>(item: T) {
 }
 
 /** An RFC 9457 problem, as src/core/http.ts sends every error on /api. */
-export const ProblemSchema = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    code: Type.String({ description: 'Stable error code; branch on this, not on the title' }),
-    instance: Type.String(),
-  },
-  { description: 'application/problem+json' },
-);
+export const ProblemSchema = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.Optional(Type.String()),
+  code: Type.String({ description: 'Stable error code; branch on this, not on the title' }),
+  instance: Type.String(),
+});
 
-/** `response` entries for the error statuses a route can answer, all with the problem shape. */
-export function problemResponses<S extends number>(...statuses: S[]): Record<S, typeof ProblemSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema])) as Record<S, typeof ProblemSchema>;
+// Keyed by media type, so OpenAPI documents problem+json and Fastify serializes by this schema.
+const PROBLEM_RESPONSE = {
+  description: 'A problem; see its `code`',
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
+
+/** `response` entries for the error statuses a route can answer, all problem+json. */
+export function problemResponses<S extends number>(...statuses: S[]): Record<S, typeof PROBLEM_RESPONSE> {
+  return Object.fromEntries(statuses.map((status) => [status, PROBLEM_RESPONSE])) as Record<S, typeof PROBLEM_RESPONSE>;
 }
 
 export const NoContentSchema = Type.Null({ description: 'No content' });
+
+/** OpenAPI `security` for routes that need a caller: a session cookie or a bearer token. */
+export const CALLER_SECURITY: { [scheme: string]: string[] }[] = [{ session: [] }, { bearer: [] }];

@@ -7,7 +7,8 @@ import pg from 'pg';
 export type TestDatabaseKind = 'sqlite' | 'postgres';
 
 /** Which database this run of the suite uses; test/run.mjs runs the suite once for each. */
-export const DATABASE_KIND: TestDatabaseKind = process.env.ENDPOINT_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const DATABASE_KIND: TestDatabaseKind =
+  process.env.ENDPOINT_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface TestDatabase {
   url: string;
@@ -18,7 +19,10 @@ export interface TestDatabase {
 export async function createTestDatabase(kind: TestDatabaseKind = DATABASE_KIND): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'endpoint-test-'));
-    return { url: `sqlite:${join(dir, 'endpoint.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, 'endpoint.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const adminUrl = process.env.ENDPOINT_TEST_POSTGRES_URL;
   if (!adminUrl) throw new Error('ENDPOINT_TEST_POSTGRES_URL is not set');

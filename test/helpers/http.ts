@@ -4,7 +4,10 @@ export class Client {
 
   constructor(readonly baseUrl: string) {}
 
-  async request(path: string, init: RequestInit & { json?: unknown; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: RequestInit & { json?: unknown; form?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     let body = init.body;
     if (init.json !== undefined) {
@@ -52,6 +55,7 @@ export class Client {
   /** Logs in through the API; throws unless it answered 200. */
   async login(username: string, password: string): Promise<void> {
     const response = await this.post('/api/v1/users/authenticate', { username, password });
-    if (response.status !== 200) throw new Error(`login as ${username} answered ${response.status}: ${await response.text()}`);
+    if (response.status !== 200)
+      throw new Error(`login as ${username} answered ${response.status}: ${await response.text()}`);
   }
 }

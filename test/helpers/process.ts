@@ -42,7 +42,9 @@ export function spawnServer(args: string[], options: { env?: Record<string, stri
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve });
-        exited.then((code) => reject(new Error(`exited with ${code} before printing ${pattern}:\n${output.join('\n')}`)));
+        exited.then((code) =>
+          reject(new Error(`exited with ${code} before printing ${pattern}:\n${output.join('\n')}`)),
+        );
       });
     },
   };

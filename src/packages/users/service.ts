@@ -215,6 +215,18 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return this.updateUser(row.id, { password }, policy);
     },
 
+    /**
+     * Checks a user's own password before they change it. Failures count against the login
+     * throttle, so a borrowed session cannot be used to guess the password.
+     */
+    async checkCurrentPassword(id: number, password: string, address: string): Promise<boolean> {
+      const row = await userById(id);
+      await options.throttle?.check(row.username, address);
+      const ok = await verifyPassword(row.password_hash, password);
+      if (!ok) await options.throttle?.recordFailure(row.username, address);
+      return ok;
+    },
+
     async deleteUser(id: number): Promise<void> {
       if (!(await repo.deleteUser(db, id))) throw new UserNotFoundError();
     },
@@ -277,7 +289,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     },
 
     async updateGroup(id: number, changes: { name?: string; description?: string }): Promise<Group> {
-      await groupById(id);
+      const current = await groupById(id);
+      // Nothing to set would be an UPDATE without a SET clause: answer the group as it is.
+      if (changes.name === undefined && changes.description === undefined) return groupRowToGroup(current);
       if (changes.name !== undefined) {
         const other = await repo.findGroupByName(db, changes.name);
         if (other && other.id !== id) throw new GroupNameTakenError(changes.name);

@@ -1,26 +1,20 @@
 import type { Command } from 'commander';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
+import { NewGroupSchema } from '../schemas.ts';
 import { ADMIN_GROUP, type Group, type UsersService } from '../service.ts';
 import { formatColumns } from './columns.ts';
-import { checkGroupname, say, usersService } from './shared.ts';
+import { checkInput, everyPage, say, usersService } from './shared.ts';
 
 interface MemberOptions {
   groupname: string;
   membername: string;
 }
 
-const PAGE = 200;
-
-async function allGroups(users: UsersService): Promise<Group[]> {
-  const all: Group[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await users.listGroups({ limit: PAGE, offset });
-    all.push(...page.items);
-    if (page.items.length < PAGE) break;
-  }
-  return all.sort((a, b) => a.id - b.id);
-}
+const GROUP_FLAG_RULES = {
+  name: '--groupname must be 1 to 150 characters',
+  description: '--description must be at most 500 characters',
+};
 
 async function groupLine(users: UsersService, group: Group): Promise<string[]> {
   const [members, permissions] = await Promise.all([
@@ -40,11 +34,9 @@ export function registerGroupCommands(program: Command, context: CliContext): vo
     .option('--description <text>', 'what the group is for')
     .action(
       runAction(async (options: { groupname: string; description?: string }) => {
-        const users = await usersService(context);
-        const group = await users.createGroup({
-          name: checkGroupname(options.groupname),
-          description: options.description,
-        });
+        const input = { name: options.groupname, description: options.description };
+        checkInput(NewGroupSchema, input, GROUP_FLAG_RULES);
+        const group = await (await usersService(context)).createGroup(input);
         say(`created group ${group.name} (id ${group.id})`);
       }),
     );
@@ -80,7 +72,8 @@ export function registerGroupCommands(program: Command, context: CliContext): vo
     .action(
       runAction(async () => {
         const users = await usersService(context);
-        const rows = await Promise.all((await allGroups(users)).map((group) => groupLine(users, group)));
+        const groups = await everyPage((page) => users.listGroups(page));
+        const rows = await Promise.all(groups.sort((a, b) => a.id - b.id).map((group) => groupLine(users, group)));
         process.stdout.write(formatColumns(['ID', 'NAME', 'MEMBERS', 'PERMISSIONS', 'DESCRIPTION'], rows));
       }),
     );

@@ -1,12 +1,28 @@
+import { type TSchema, Type } from 'typebox';
+import { Value } from 'typebox/value';
 import { CliError } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { passwordWeakness } from '../passwords.ts';
 import { promptNewPassword } from '../prompt.ts';
-import { createUsersService, type UsersService } from '../service.ts';
+import type { Page } from '../repository.ts';
+import { PasswordSchema } from '../schemas.ts';
+import { createUsersService, type Paged, type UsersService } from '../service.ts';
 
 /** The users service over the CLI's database; it checks the database exists and is migrated. */
 export async function usersService(context: CliContext): Promise<UsersService> {
   return createUsersService(await context.db(), { permissions: context.permissions });
+}
+
+const PAGE = 200;
+
+/** Every item of a paged service list, in as many queries as it takes. */
+export async function everyPage<T>(list: (page: Page) => Promise<Paged<T>>): Promise<T[]> {
+  const all: T[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const { items } = await list({ limit: PAGE, offset });
+    all.push(...items);
+    if (items.length < PAGE) return all;
+  }
 }
 
 /** Confirmations and warnings go to stderr, so stdout carries only data. */
@@ -14,31 +30,32 @@ export function say(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-// Django's rule for usernames: letters, digits and @ . + - _, at most 150 characters.
-const USERNAME = /^[\p{L}\p{N}@.+_-]{1,150}$/u;
-
-export function checkUsername(username: string): string {
-  if (!USERNAME.test(username)) {
-    throw new CliError(`--username must be 1 to 150 letters, digits or @.+-_, got "${username}"`);
-  }
-  return username;
-}
-
-export function checkGroupname(name: string): string {
-  if (name.trim() === '' || name.length > 150) {
-    throw new CliError(`--groupname must be 1 to 150 characters, got "${name}"`);
-  }
-  return name;
+/**
+ * Checks command-line input against the API's schema, so the CLI and the API accept the same
+ * values; the error names the first bad flag in the caller's words (`messages`, by field).
+ */
+export function checkInput(schema: TSchema, input: object, messages: Record<string, string>): void {
+  const [first] = Value.Errors(schema, input);
+  if (!first) return;
+  const field = first.instancePath.split('/')[1];
+  throw new CliError(messages[field] ?? `${field} ${first.message}`);
 }
 
 /** The password from --password, or asked for on the terminal; never read from piped stdin. */
 export async function newPassword(option: string | undefined): Promise<string> {
   if (option !== undefined) {
     if (option === '') throw new CliError('--password must not be empty');
-    return option;
+    return checkedPassword(option);
   }
   if (!process.stdin.isTTY) throw new CliError('--password is required when stdin is not a terminal');
-  return promptNewPassword();
+  return checkedPassword(await promptNewPassword());
+}
+
+const PasswordInputSchema = Type.Object({ password: PasswordSchema });
+
+function checkedPassword(password: string): string {
+  checkInput(PasswordInputSchema, { password }, { password: 'the password must be at most 1024 characters' });
+  return password;
 }
 
 /** The CLI accepts weak passwords (the original's `--password 1234` flow) but says so. */

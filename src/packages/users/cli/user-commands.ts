@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { Type } from 'typebox';
 import { runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
-import type { User, UsersService } from '../service.ts';
+import { NewUserSchema } from '../schemas.ts';
 import { formatColumns } from './columns.ts';
-import { checkUsername, newPassword, say, usersService, warnIfWeak } from './shared.ts';
+import { checkInput, everyPage, newPassword, say, usersService, warnIfWeak } from './shared.ts';
 
 interface AddUserOptions {
   username: string;
@@ -13,17 +14,15 @@ interface AddUserOptions {
   email?: string;
 }
 
-const PAGE = 200;
+// The password is checked on its own, once known: it may still have to be asked for.
+const NewUserFieldsSchema = Type.Omit(NewUserSchema, ['password']);
 
-async function allUsers(users: UsersService): Promise<User[]> {
-  const all: User[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await users.listUsers({ limit: PAGE, offset });
-    all.push(...page.items);
-    if (page.items.length < PAGE) break;
-  }
-  return all.sort((a, b) => a.id - b.id);
-}
+const USER_FLAG_RULES = {
+  username: '--username must be 1 to 150 letters, digits or @.+-_',
+  first_name: '--firstname must be at most 150 characters',
+  last_name: '--lastname must be at most 150 characters',
+  email: '--email must be an email address of at most 254 characters',
+};
 
 export function registerUserCommands(program: Command, context: CliContext): void {
   program
@@ -36,21 +35,18 @@ export function registerUserCommands(program: Command, context: CliContext): voi
     .option('--email <email>', 'email address')
     .action(
       runAction(async (options: AddUserOptions) => {
-        const username = checkUsername(options.username);
-        // Open the database first: a missing or unmigrated one should fail before any prompt.
+        const fields = {
+          username: options.username,
+          first_name: options.firstname,
+          last_name: options.lastname,
+          email: options.email,
+        };
+        checkInput(NewUserFieldsSchema, fields, USER_FLAG_RULES);
+        // Open the database before asking: a missing or unmigrated one should fail before any prompt.
         const users = await usersService(context);
         const password = await newPassword(options.password);
-        const user = await users.createUser(
-          {
-            username,
-            password,
-            first_name: options.firstname,
-            last_name: options.lastname,
-            email: options.email,
-          },
-          { allowWeakPassword: true },
-        );
-        warnIfWeak(password, username);
+        const user = await users.createUser({ ...fields, password }, { allowWeakPassword: true });
+        warnIfWeak(password, user.username);
         say(`created user ${user.username} (id ${user.id})`);
       }),
     );
@@ -77,14 +73,19 @@ export function registerUserCommands(program: Command, context: CliContext): voi
     .description('print every user, one a line: id, username, name, email, active, groups')
     .action(
       runAction(async () => {
-        const rows = (await allUsers(await usersService(context))).map((user) => [
-          String(user.id),
-          user.username,
-          [user.first_name, user.last_name].filter(Boolean).join(' '),
-          user.email,
-          user.active ? 'yes' : 'no',
-          user.groups.join(','),
-        ]);
+        const users = await usersService(context);
+        const all = await everyPage((page) => users.listUsers(page));
+        // The API lists newest first; a terminal listing reads best in id order.
+        const rows = all
+          .sort((a, b) => a.id - b.id)
+          .map((user) => [
+            String(user.id),
+            user.username,
+            [user.first_name, user.last_name].filter(Boolean).join(' '),
+            user.email,
+            user.active ? 'yes' : 'no',
+            user.groups.join(','),
+          ]);
         process.stdout.write(formatColumns(['ID', 'USERNAME', 'NAME', 'EMAIL', 'ACTIVE', 'GROUPS'], rows));
       }),
     );

@@ -90,8 +90,8 @@ export async function setupPage(instance: FastifyInstance): Promise<void> {
     try {
       userId = (await app.users.createUser({ username: name, password })).id;
     } catch (error) {
-      if (error instanceof WeakPasswordError) return renderForm(reply, 400, { ...form, error: `The ${error.message}.` });
-      throw error;
+      if (!(error instanceof WeakPasswordError)) throw error;
+      return renderForm(reply, 400, { ...form, error: `The ${error.message}.` });
     }
     await app.users.addMember(await adminGroupId(app.users), userId);
     await logIn(request, reply, name, password);

@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { permissionGuard } from '../../../core/auth.ts';
+import { HttpError } from '../../../core/http-errors.ts';
+import {
+  CALLER_SECURITY,
+  IdParamsSchema,
+  NoContentSchema,
+  PageQuerySchema,
+  pageOf,
+  problemResponses,
+} from '../../../core/schemas.ts';
+import { MemberParamsSchema, UserPageSchema } from '../schemas.ts';
+
+const tags = ['groups'];
+const security = CALLER_SECURITY;
+
+/** A group's members: `PUT` adds one (idempotent), `DELETE` removes one. */
+export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
+  const { users } = app;
+
+  app.get(
+    '/groups/:id/members',
+    {
+      preValidation: permissionGuard('groups.view'),
+      schema: {
+        tags,
+        security,
+        summary: "A group's members, by username (groups.view)",
+        params: IdParamsSchema,
+        querystring: PageQuerySchema,
+        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => users.listMembers(request.params.id, pageOf(request.query)),
+  );
+
+  app.put(
+    '/groups/:id/members/:userId',
+    {
+      preValidation: permissionGuard('groups.change'),
+      schema: {
+        tags,
+        security,
+        summary: 'Add a user to a group; 204 if they already are a member (groups.change)',
+        params: MemberParamsSchema,
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      await users.addMember(request.params.id, request.params.userId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/groups/:id/members/:userId',
+    {
+      preValidation: permissionGuard('groups.change'),
+      schema: {
+        tags,
+        security,
+        summary: 'Remove a user from a group; 404 if they are not a member (groups.change)',
+        params: MemberParamsSchema,
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await users.removeMember(request.params.id, request.params.userId))) {
+        throw new HttpError('not_found', 'the user is not a member of this group');
+      }
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { permissionGuard, requirePermission, requireUser } from '../../../core/auth.ts';
+import { HttpError } from '../../../core/http-errors.ts';
+import {
+  CALLER_SECURITY,
+  IdParamsSchema,
+  NoContentSchema,
+  PageQuerySchema,
+  pageOf,
+  problemResponses,
+} from '../../../core/schemas.ts';
+import { NewUserSchema, UserPageSchema, UserSchema } from '../schemas.ts';
+
+const tags = ['users'];
+const security = CALLER_SECURITY;
+
+/** Listing, creating, reading and deleting users; changes are in api-user-changes.ts. */
+export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
+  const { users } = app;
+
+  // DESIGN names the collection `/api/v1/users/`; both spellings answer, as clients use either.
+  for (const url of ['/users', '/users/']) {
+    app.get(
+      url,
+      {
+        preValidation: permissionGuard('users.view'),
+        schema: {
+          tags,
+          security,
+          summary: 'Users, newest first (users.view)',
+          querystring: PageQuerySchema,
+          response: { 200: UserPageSchema, ...problemResponses(400, 401, 403) },
+        },
+      },
+      async (request) => users.listUsers(pageOf(request.query)),
+    );
+
+    app.post(
+      url,
+      {
+        preValidation: permissionGuard('users.add'),
+        schema: {
+          tags,
+          security,
+          summary: 'Create a user (users.add)',
+          body: NewUserSchema,
+          response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 413, 415) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await users.createUser(request.body)),
+    );
+  }
+
+  app.get(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A user: yourself, or anyone with users.view',
+        params: IdParamsSchema,
+        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const caller = requireUser(request);
+      const { id } = request.params;
+      if (caller.user.id !== id) await requirePermission(request, 'users.view');
+      return users.getUser(id);
+    },
+  );
+
+  app.delete(
+    '/users/:id',
+    {
+      preValidation: permissionGuard('users.delete'),
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a user (users.delete); not yourself',
+        params: IdParamsSchema,
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      // Deleting the account you are using would lock you out mid-request; ask another admin.
+      if (requireUser(request).user.id === id) throw new HttpError('bad_request', 'you cannot delete yourself');
+      await users.deleteUser(id);
+      return reply.code(204).send(null);
+    },
+  );
+};

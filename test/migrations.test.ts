@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createDb, type Db } from '../src/core/db.ts';
+import { runCli } from './helpers/cli.ts';
+import { createTestDatabase } from './helpers/database.ts';
+
+const USERS_MIGRATIONS = fileURLToPath(new URL('../src/packages/users/migrations/', import.meta.url));
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'endpoint-migrations-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Tables and their columns, without Kysely's own bookkeeping tables. */
+async function schema(db: Db) {
+  const tables = await db.introspection.getTables();
+  return tables
+    .map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name).sort() }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `migrate status` as [when applied or 'pending', migration name] pairs. */
+function statusLines(stdout: string): [string, string][] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split(/\s+/) as [string, string]);
+}
+
+// Not concurrent: a file `migrate make` writes would be picked up by a migration run beside it.
+describe('migrations', () => {
+  it('applies every migration, reverts each, and applies them all again', async (t) => {
+    const database = await createTestDatabase();
+    // Opening it here also creates the SQLite file, empty, as a PostgreSQL database starts.
+    const db = createDb(database.url);
+    t.after(async () => {
+      await db.destroy();
+      await database.drop();
+    });
+    const cwd = tempDir(t);
+    const migrate = async (...args: string[]) => {
+      const result = await runCli(['migrate', ...args], { cwd, env: { ENDPOINT_DATABASE_URL: database.url } });
+      assert.equal(result.code, 0, result.stderr);
+      return result;
+    };
+
+    const fresh = statusLines((await migrate('status')).stdout);
+    const names = fresh.map(([, name]) => name);
+    assert.ok(names.includes('2026_11_24_120000_users_create_users'), names.join(', '));
+    assert.deepEqual(names, [...names].sort(), 'listed in the order they apply');
+    assert.deepEqual(
+      fresh.map(([when]) => when),
+      names.map(() => 'pending'),
+    );
+
+    assert.equal((await migrate('up')).stderr, names.map((name) => `applied ${name}\n`).join(''));
+    const applied = statusLines((await migrate('status')).stdout);
+    assert.deepEqual(
+      applied.map(([, name]) => name),
+      names,
+    );
+    for (const [when] of applied) assert.match(when, ISO_TIME);
+    const migrated = await schema(db);
+    assert.ok(migrated.some((table) => table.name === 'users'));
+
+    const latest = names.at(-1);
+    assert.equal((await migrate('down')).stderr, `reverted ${latest}\n`);
+    const afterOne = statusLines((await migrate('status')).stdout);
+    assert.deepEqual(afterOne.at(-1), ['pending', latest]);
+    for (const [when] of afterOne.slice(0, -1)) assert.match(when, ISO_TIME);
+    assert.notDeepEqual(await schema(db), migrated, 'the latest migration’s changes are undone');
+
+    // One step more than remains: every other migration reverts, newest first, then it stops.
+    const rest = names.slice(0, -1).reverse();
+    assert.equal(
+      (await migrate('down', '--steps', String(names.length))).stderr,
+      `${rest.map((name) => `reverted ${name}\n`).join('')}nothing to revert\n`,
+    );
+    assert.deepEqual(await schema(db), [], 'every table is gone');
+
+    assert.equal((await migrate('up')).stderr, names.map((name) => `applied ${name}\n`).join(''));
+    assert.deepEqual(await schema(db), migrated, 'the schema is rebuilt exactly');
+    assert.equal((await migrate('up')).stderr, 'nothing to apply\n');
+  });
+
+  it('migrate make writes a migration template into the package folder, wherever it runs', async (t) => {
+    const result = await runCli(['migrate', 'make', 'users_add_thing'], { cwd: tempDir(t) });
+    const file = result.stdout.trim();
+    // Delete at once: while it exists, any test migrating a database in this tree would apply it.
+    t.after(() => rmSync(file, { force: true }));
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    rmSync(file, { force: true });
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(dirname(file), USERS_MIGRATIONS.replace(/\/$/, ''));
+    assert.match(basename(file), /^\d{4}_\d\d_\d\d_\d{6}_users_add_thing\.ts$/);
+    assert.match(text, /export async function up\(db: Kysely<any>\): Promise<void>/);
+    assert.match(text, /export async function down\(db: Kysely<any>\): Promise<void>/);
+  });
+
+  it('migrate make refuses a name without a package prefix, or with an unknown package', async (t) => {
+    const cwd = tempDir(t);
+    const before = new Set(readdirSync(USERS_MIGRATIONS));
+    const [bad, unknown] = await Promise.all([
+      runCli(['migrate', 'make', 'badname'], { cwd }),
+      runCli(['migrate', 'make', 'nosuchpackage_add_thing'], { cwd }),
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: the name must be <package>_<what_it_does> in lower_snake_case/);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^error: the name must start with a package that has migrations: .*\busers\b/);
+    for (const result of [bad, unknown]) assert.equal(result.stderr.trimEnd().split('\n').length, 1);
+    assert.deepEqual(new Set(readdirSync(USERS_MIGRATIONS)), before, 'no file is written');
+  });
+});
