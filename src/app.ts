@@ -43,7 +43,9 @@ export interface AppOptions {
   setupToken?: string;
 }
 
-const ROOT = new URL('./', import.meta.url);
+// Templates and stylesheets stay in src/ whether the code runs from src/ (tsx) or dist/ (compiled).
+const ROOT = new URL('../', import.meta.url);
+const SOURCES = new URL('src/', ROOT);
 
 /** Builds the app without listening: server.ts listens, tests may inject. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -77,11 +79,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(cookie, { secret: config.secretKey });
   await app.register(view, {
     engine: { eta: new Eta({ autoEscape: true, cache: true }) },
-    root: new URL('./', ROOT).pathname,
+    root: SOURCES.pathname,
     viewExt: 'eta',
   });
   await app.register(fastifyStatic, {
-    root: [new URL('../node_modules/simpledotcss/', ROOT).pathname, new URL('./templates/', ROOT).pathname],
+    root: [new URL('node_modules/simpledotcss/', ROOT).pathname, new URL('templates/', SOURCES).pathname],
     prefix: '/static/',
     allowedPath: (path) => path === '/simple.min.css' || path === '/endpoint.css',
     maxAge: '1d',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -33,7 +33,6 @@ function statusLines(stdout: string): [string, string][] {
     .map((line) => line.split(/\s+/) as [string, string]);
 }
 
-// Not concurrent: a file `migrate make` writes would be picked up by a migration run beside it.
 describe('migrations', () => {
   it('applies every migration, reverts each, and applies them all again', async (t) => {
     const database = await createTestDatabase();
@@ -89,19 +88,28 @@ describe('migrations', () => {
     assert.equal((await migrate('up')).stderr, 'nothing to apply\n');
   });
 
-  it('migrate make writes a migration template into the package folder, wherever it runs', async (t) => {
-    const result = await runCli(['migrate', 'make', 'users_add_thing'], { cwd: tempDir(t) });
-    const file = result.stdout.trim();
-    // Delete at once: while it exists, any test migrating a database in this tree would apply it.
-    t.after(() => rmSync(file, { force: true }));
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    rmSync(file, { force: true });
-
+  it('migrate make writes a migration template into the package folder of the project it runs in', async (t) => {
+    // A stand-in project root, so the real source tree never holds an unfinished migration.
+    const cwd = tempDir(t);
+    const folder = join(cwd, 'src', 'packages', 'users', 'migrations');
+    mkdirSync(folder, { recursive: true });
+    const result = await runCli(['migrate', 'make', 'users_add_thing'], { cwd });
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(dirname(file), USERS_MIGRATIONS.replace(/\/$/, ''));
+    const file = join(cwd, result.stdout.trim());
+    assert.equal(dirname(file), folder);
     assert.match(basename(file), /^\d{4}_\d\d_\d\d_\d{6}_users_add_thing\.ts$/);
+    const text = readFileSync(file, 'utf8');
     assert.match(text, /export async function up\(db: Kysely<any>\): Promise<void>/);
     assert.match(text, /export async function down\(db: Kysely<any>\): Promise<void>/);
+  });
+
+  it('migrate make refuses to run outside a project root', async (t) => {
+    const result = await runCli(['migrate', 'make', 'users_add_thing'], { cwd: tempDir(t) });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^error: no src\/packages\/users\/migrations here: run migrate make from the project's root\n$/,
+    );
   });
 
   it('migrate make refuses a name without a package prefix, or with an unknown package', async (t) => {

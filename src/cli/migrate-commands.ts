@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { MigrationResultSet } from 'kysely';
 import { packages } from '../app.ts';
@@ -109,10 +110,12 @@ export function registerMigrateCommands(program: Command, context: Context): voi
               .join(', ')}`,
           );
         }
-        const file = new URL(`${timestamp(new Date())}_${name}.ts`, pkg.migrations);
-        if (existsSync(file)) throw new CliError(`${file.pathname} already exists`);
+        // Written into the sources of the project in the current directory, never into dist/.
+        const folder = join('src', 'packages', pkg.name, 'migrations');
+        if (!existsSync(folder)) throw new CliError(`no ${folder} here: run migrate make from the project's root`);
+        const file = join(folder, `${timestamp(new Date())}_${name}.ts`);
         await writeFile(file, MIGRATION_TEMPLATE, { flag: 'wx' });
-        process.stdout.write(`${file.pathname}\n`);
+        process.stdout.write(`${file}\n`);
       }),
     );
 }

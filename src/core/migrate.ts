@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import type { EndpointPackage } from './package.ts';
 
-const MIGRATION_FILE = /^\d{4}_\d{2}_\d{2}_\d{6}_[a-z0-9_]+\.ts$/;
+// .ts in src/, .js once compiled to dist/; the name recorded in the database has no extension.
+const MIGRATION_FILE = /^(\d{4}_\d{2}_\d{2}_\d{6}_[a-z0-9_]+)\.(ts|js)$/;
 
 /**
  * Gathers every package's migrations folder. Names start with their timestamp, so Kysely's
@@ -16,9 +17,9 @@ export class PackagesMigrationProvider implements MigrationProvider {
     const migrations: Record<string, Migration> = {};
     for (const pkg of this.packages) {
       if (!pkg.migrations) continue;
-      const files = (await readdir(fileURLToPath(pkg.migrations))).filter((file) => MIGRATION_FILE.test(file));
-      for (const file of files) {
-        migrations[file.slice(0, -'.ts'.length)] = await import(new URL(file, pkg.migrations).href);
+      for (const file of await readdir(fileURLToPath(pkg.migrations))) {
+        const name = MIGRATION_FILE.exec(file)?.[1];
+        if (name) migrations[name] = await import(new URL(file, pkg.migrations).href);
       }
     }
     return migrations;
