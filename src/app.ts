@@ -13,7 +13,7 @@ import { type Config, ConfigError } from './config.ts';
 import { apiScope } from './core/api-scope.ts';
 import { authPlugin } from './core/auth.ts';
 import { createDb, type Db } from './core/db.ts';
-import { registerErrorHandlers } from './core/http.ts';
+import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
 import { collectPermissions, type EndpointPackage } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
@@ -55,6 +55,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Fastify takes a hop count too, though its types list only booleans and addresses.
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     bodyLimit: config.bodyLimit,
+    frameworkErrors,
+    routerOptions: { onMaxParamLength },
   };
   const app = Fastify(serverOptions);
   const db = options.db ?? createDb(config.databaseUrl);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { codeForStatus, ERRORS, type ErrorCode, HttpError } from './http-errors.ts';
 
@@ -86,6 +87,33 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const { problem } = toProblem(new HttpError('not_found'), request);
     return sendProblem(request, reply, problem);
   });
+}
+
+/**
+ * A URL the router cannot decode. Fastify answers it before any plugin has run, so there is no
+ * template engine yet: pages get a fixed page rather than the layout.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { problem } = toProblem(
+    error.code === 'FST_ERR_BAD_URL' ? new HttpError('bad_request', 'malformed URL') : error,
+    request,
+  );
+  reply.code(problem.status);
+  if (wantsProblemJson(request.url)) {
+    reply.type('application/problem+json').send(problem);
+  } else {
+    reply
+      .type('text/html; charset=utf-8')
+      .send(`<!doctype html><title>${problem.title}</title><h1>${problem.title}</h1>`);
+  }
+}
+
+/** A path parameter longer than the router accepts; raw Node objects, so answered by hand. */
+export function onMaxParamLength(_path: string, request: IncomingMessage, response: ServerResponse): void {
+  const { status, title } = ERRORS.uri_too_long;
+  const problem = { type: 'about:blank', title, status, code: 'uri_too_long', instance: request.url?.split('?')[0] };
+  response.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8' });
+  response.end(JSON.stringify(problem));
 }
 
 /** Marks a reply as private to the caller: pages and answers about who is logged in. */
