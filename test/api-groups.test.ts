@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { expectOk, expectProblem, usersTablesSnapshot } from './helpers/api.ts';
+import { expectOk, expectProblem, type ProblemScenario, runProblemScenarios } from './helpers/api.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
@@ -30,15 +30,7 @@ async function setUp(t: TestContext, env: Record<string, string> = {}) {
 
 type Caller = 'anonymous' | 'boss' | 'reader' | 'nobody';
 
-interface Scenario {
-  name: string;
-  as: Caller;
-  method: string;
-  path: string;
-  init?: { json?: unknown; body?: string; headers?: Record<string, string> };
-  status: number;
-  code: string;
-}
+type Scenario = ProblemScenario<Caller>;
 
 describe('groups, memberships and permissions API refusals', () => {
   it('answers every refused request with its status and code, and changes nothing', async (t) => {
@@ -375,19 +367,7 @@ describe('groups, memberships and permissions API refusals', () => {
         code: 'validation_failed',
       },
     ];
-    const before = await usersTablesSnapshot(server.db);
-
-    for (const scenario of scenarios) {
-      await t.test(`${scenario.name}: ${scenario.status} ${scenario.code}`, async () => {
-        const response = await clients[scenario.as].request(scenario.path, {
-          method: scenario.method,
-          ...scenario.init,
-        });
-        await expectProblem(response, scenario.status, scenario.code);
-      });
-    }
-
-    assert.deepEqual(await usersTablesSnapshot(server.db), before);
+    await runProblemScenarios(t, server.db, clients, scenarios);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { expectOk, expectProblem, usersTablesSnapshot } from './helpers/api.ts';
+import { expectOk, expectProblem, type ProblemScenario, runProblemScenarios } from './helpers/api.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
@@ -32,15 +32,7 @@ async function setUp(t: TestContext, env: Record<string, string> = {}) {
 
 type Caller = 'anonymous' | 'boss' | 'viewer' | 'nobody';
 
-interface Scenario {
-  name: string;
-  as: Caller;
-  method: string;
-  path: string;
-  init?: { json?: unknown; body?: string; form?: Record<string, string>; headers?: Record<string, string> };
-  status: number;
-  code: string;
-}
+type Scenario = ProblemScenario<Caller>;
 
 describe('users API refusals', () => {
   it('answers every refused request with its status and code, and changes nothing', async (t) => {
@@ -443,19 +435,7 @@ describe('users API refusals', () => {
         code: 'validation_failed',
       },
     ];
-    const before = await usersTablesSnapshot(server.db);
-
-    for (const scenario of scenarios) {
-      await t.test(`${scenario.name}: ${scenario.status} ${scenario.code}`, async () => {
-        const response = await clients[scenario.as].request(scenario.path, {
-          method: scenario.method,
-          ...scenario.init,
-        });
-        await expectProblem(response, scenario.status, scenario.code);
-      });
-    }
-
-    assert.deepEqual(await usersTablesSnapshot(server.db), before);
+    await runProblemScenarios(t, server.db, clients, scenarios);
   });
 });
 

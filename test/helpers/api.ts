@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import type { Db } from '../../src/core/db.ts';
+import type { Client } from './http.ts';
 
 /** Asserts a problem+json answer with this status and code, and returns the problem. */
 export async function expectProblem(
@@ -39,4 +41,32 @@ export async function usersTablesSnapshot(db: Db) {
       .execute(),
     sessions: await db.selectFrom('sessions').select(['id_hash', 'user_id']).orderBy('id_hash').execute(),
   };
+}
+
+/** One refused request: who sends it, what, and the problem it must get. */
+export interface ProblemScenario<Caller extends string> {
+  name: string;
+  as: Caller;
+  method: string;
+  path: string;
+  init?: { json?: unknown; body?: string; form?: Record<string, string>; headers?: Record<string, string> };
+  status: number;
+  code: string;
+}
+
+/** Runs each scenario as a subtest, then asserts the users package's tables did not change. */
+export async function runProblemScenarios<Caller extends string>(
+  t: TestContext,
+  db: Db,
+  clients: Record<Caller, Client>,
+  scenarios: ProblemScenario<Caller>[],
+): Promise<void> {
+  const before = await usersTablesSnapshot(db);
+  for (const scenario of scenarios) {
+    await t.test(`${scenario.name}: ${scenario.status} ${scenario.code}`, async () => {
+      const response = await clients[scenario.as].request(scenario.path, { method: scenario.method, ...scenario.init });
+      await expectProblem(response, scenario.status, scenario.code);
+    });
+  }
+  assert.deepEqual(await usersTablesSnapshot(db), before);
 }
