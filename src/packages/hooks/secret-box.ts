@@ -1,0 +1,61 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+// Hook secrets that must be kept to verify signatures are stored sealed with AES-256-GCM, under
+// a key derived from ENDPOINT_SECRET_KEY. The label keeps this key apart from any other key ever
+// derived from the same secret; bump it with VERSION if the scheme changes.
+const VERSION = 'v1';
+const KEY_LABEL = 'endpoint hook secrets v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A sealed value that cannot be opened: tampered, malformed, or sealed under another key. */
+export class SecretBoxError extends Error {
+  override name = 'SecretBoxError';
+}
+
+export interface SecretBox {
+  /** `v1.<iv>.<ciphertext>.<tag>`, base64url parts; a fresh random IV each call. */
+  seal(plaintext: string): string;
+  /** The plaintext of a sealed value. Throws SecretBoxError when it cannot be opened. */
+  open(sealed: string): string;
+}
+
+export function createSecretBox(secretKey: string): SecretBox {
+  if (secretKey === '') throw new SecretBoxError('a secret key is required to seal hook secrets');
+  // ENDPOINT_SECRET_KEY is already high-entropy, so HKDF needs no salt to extract from it.
+  const key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), KEY_LABEL, 32));
+  // The version is authenticated too, so a sealed value cannot be passed off as another format's.
+  const aad = Buffer.from(VERSION);
+
+  return {
+    seal(plaintext) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
+      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      const encoded = [iv, ciphertext, cipher.getAuthTag()].map((bytes) => bytes.toString('base64url'));
+      return [VERSION, ...encoded].join('.');
+    },
+
+    open(sealed) {
+      const parts = sealed.split('.');
+      if (parts.length !== 4 || parts[0] !== VERSION) throw new SecretBoxError('sealed secret is malformed');
+      const [iv, ciphertext, tag] = parts.slice(1).map(decodeBase64Url);
+      if (iv?.length !== IV_BYTES || tag?.length !== TAG_BYTES || ciphertext === undefined) {
+        throw new SecretBoxError('sealed secret is malformed');
+      }
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES }).setAAD(aad);
+        decipher.setAuthTag(tag);
+        return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+      } catch {
+        throw new SecretBoxError('sealed secret does not open with this key, or was altered');
+      }
+    },
+  };
+}
+
+// Only the canonical encoding is accepted, so that no two different sealed strings open alike.
+function decodeBase64Url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}

@@ -1,0 +1,136 @@
+import { createHmac } from 'node:crypto';
+import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
+import {
+  decodeBase64,
+  digestsEqual,
+  headerValue,
+  MISSING_HEADER,
+  type RequestHeaders,
+  SIGNATURE_INVALID,
+  type VerifyResult,
+} from './common.ts';
+
+export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
+
+export interface TwilioInput {
+  headers: RequestHeaders;
+  /** Every auth token currently accepted: several while a rotated token's overlap window lasts. */
+  secrets: readonly string[];
+  /** The public URL Twilio requested, query string included, exactly as configured at Twilio. */
+  url: string;
+  /** The POST form parameters, decoded; a repeated name holds a list. */
+  params: TwilioParams;
+}
+
+/**
+ * Verifies a Twilio request: `X-Twilio-Signature` is base64(HMAC-SHA1(auth token, url + each
+ * form parameter's name and value, sorted by name)). URLs are tried in the variants the `twilio`
+ * library's `validateRequest` tries, so whatever it accepts is accepted here. Only form posts are
+ * verified: JSON bodies signed through `bodySHA256` are refused. Never throws.
+ */
+export function verifyTwilio({ headers, secrets, url, params }: TwilioInput): VerifyResult {
+  const header = headerValue(headers, 'x-twilio-signature');
+  if (header === undefined) return MISSING_HEADER;
+  const signature = decodeBase64(header);
+  if (signature === undefined || !isFormPost(headers)) return SIGNATURE_INVALID;
+
+  const signedParams = paramsText(params);
+  const signedTexts = candidateUrls(url).map((candidate) => candidate + signedParams);
+  // An empty token would make the signature something anyone can compute.
+  const matches = secrets.some(
+    (token) =>
+      token !== '' &&
+      signedTexts.some((text) => digestsEqual(createHmac('sha1', token).update(text).digest(), signature)),
+  );
+  if (!matches) return SIGNATURE_INVALID;
+  return { ok: true, deliveryId: singleValue(params.MessageSid) ?? singleValue(params.CallSid) };
+}
+
+function isFormPost(headers: RequestHeaders): boolean {
+  const mediaType = headerValue(headers, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  return mediaType === 'application/x-www-form-urlencoded';
+}
+
+// Names sorted by code unit, each name followed by its value; a repeated name contributes each
+// distinct value once, values sorted (the library de-duplicates them before signing).
+function paramsText(params: TwilioParams): string {
+  let text = '';
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name];
+    const values = typeof value === 'string' ? [value] : [...new Set(value)].sort();
+    for (const item of values) text += name + item;
+  }
+  return text;
+}
+
+function singleValue(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+// The URL as received, without and with the default port (Twilio may sign either); then, for
+// back ends that signed an escaped form, as `new URL()` normalizes it and with the query string
+// re-encoded the way Node's legacy `querystring` does, each without and with the port.
+function candidateUrls(url: string): string[] {
+  const urls = [removePort(url), addPort(url)];
+  const normalized = normalizeUrl(url);
+  if (normalized !== undefined) {
+    const withoutPort = removePort(normalized);
+    const withPort = addPort(normalized);
+    urls.push(withoutPort, withPort, withLegacyQuery(withoutPort), withLegacyQuery(withPort));
+  }
+  return [...new Set(urls)];
+}
+
+function normalizeUrl(url: string): string | undefined {
+  try {
+    return new URL(url).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+interface UrlParts {
+  scheme: string;
+  userInfo: string;
+  host: string;
+  port: string;
+  rest: string;
+}
+
+// Splits without normalizing, so the path and query keep the exact characters Twilio signed.
+function splitUrl(url: string): UrlParts | undefined {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (match === null) return undefined;
+  const [prefix, scheme = '', authority = ''] = match;
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  // A colon starts the port only after the closing bracket of an IPv6 literal.
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function addPort(url: string): string {
+  const parts = splitUrl(url);
+  if (parts === undefined || parts.port !== '') return url;
+  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
+}
+
+// Drops any port, not only the default one, exactly as the library does.
+function removePort(url: string): string {
+  const parts = splitUrl(url);
+  if (parts === undefined) return url;
+  return parts.scheme + parts.userInfo + parts.host + parts.rest;
+}
+
+function withLegacyQuery(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  return `${url.slice(0, queryStart)}?${stringifyQuery(parseQuery(url.slice(queryStart + 1)))}`;
+}
