@@ -18,10 +18,11 @@ import { collectPermissions, type EndpointPackage } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
 import publicPackage from './packages/public/index.ts';
+import tokensPackage from './packages/tokens/index.ts';
 import usersPackage from './packages/users/index.ts';
 
 /** The installed packages; adding one is one line. Order: a package before those that use it. */
-export const packages: readonly EndpointPackage[] = [usersPackage, publicPackage];
+export const packages: readonly EndpointPackage[] = [usersPackage, tokensPackage, publicPackage];
 
 export const permissions = collectPermissions(packages);
 

@@ -40,7 +40,8 @@ let failed = run('sqlite', {});
 let postgresUrl = process.env.ENDPOINT_TEST_POSTGRES_URL;
 if (!postgresUrl && (await reachable(DEFAULT_POSTGRES))) postgresUrl = DEFAULT_POSTGRES;
 if (postgresUrl) {
-  failed ||= run('postgres', { ENDPOINT_TEST_POSTGRES_URL: postgresUrl });
+  const postgresFailed = run('postgres', { ENDPOINT_TEST_POSTGRES_URL: postgresUrl });
+  failed ||= postgresFailed;
 } else {
   console.log(
     `\n# SKIPPED the PostgreSQL run: nothing answers at ${DEFAULT_POSTGRES}; set ENDPOINT_TEST_POSTGRES_URL to run it.\n`,

@@ -77,10 +77,15 @@ describe('dev-server and serve', () => {
 
     const login = await fetch(`${base}/api/v1/users/authenticate`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer ep_leakchecktoken' },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'joe', password }),
     });
     assert.equal(login.status, 200);
+    // A bearer token that is not a live one is refused, and logged without its value.
+    const bogus = await fetch(`${base}/api/v1/users/authenticated_user`, {
+      headers: { authorization: 'Bearer ep_leakchecktoken' },
+    });
+    assert.equal(bogus.status, 401);
     const cookie = login.headers.getSetCookie()[0].split(';')[0];
     const sessionId = cookie.split('=')[1];
     const me = await fetch(`${base}/api/v1/users/authenticated_user`, { headers: { cookie } });

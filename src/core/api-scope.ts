@@ -7,10 +7,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Cookie-authenticated API calls must not be forgeable from another site. Bodies are JSON
  * only (a cross-site form cannot send JSON without a CORS preflight, which we never grant),
  * and a browser's Origin or Sec-Fetch-Site header must say the call comes from this site.
- * Clients that send neither header (curl, servers, bearer-token clients) are not browsers.
+ * Clients that send neither header (curl, servers) are not browsers. A call authenticated by a
+ * bearer token is not forgeable either: a browser never attaches one on its own, as it does a cookie.
  */
 function assertSameOrigin(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
+  if (request.principal.kind === 'user' && request.principal.via === 'token') return;
   const fetchSite = request.headers['sec-fetch-site'];
   if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') {
     throw new HttpError('csrf_failed', 'cross-site request refused');

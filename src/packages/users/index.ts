@@ -40,6 +40,9 @@ async function services(app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => clearInterval(purge));
 }
 
+// The users service for other packages' CLI commands, which run without the app (`app.users`).
+export { createUsersService, type UsersService } from './service.ts';
+
 export default definePackage({
   name: 'users',
   migrations: new URL('./migrations/', import.meta.url),

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { formatColumns } from '../../../cli/columns.ts';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewGroupSchema } from '../schemas.ts';
 import { ADMIN_GROUP, type Group, type UsersService } from '../service.ts';
-import { formatColumns } from './columns.ts';
 import { checkInput, everyPage, say, usersService } from './shared.ts';
 
 interface MemberOptions {

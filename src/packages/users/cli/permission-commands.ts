@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { formatColumns } from '../../../cli/columns.ts';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
-import { formatColumns } from './columns.ts';
 import { say, usersService } from './shared.ts';
 
 interface GrantOptions {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Type } from 'typebox';
+import { formatColumns } from '../../../cli/columns.ts';
 import { runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewUserSchema } from '../schemas.ts';
-import { formatColumns } from './columns.ts';
 import { checkInput, everyPage, newPassword, say, usersService, warnIfWeak } from './shared.ts';
 
 interface AddUserOptions {

@@ -19,6 +19,8 @@ async function assertMayChange(
   if (self && body.active === false) throw new HttpError('bad_request', 'you cannot deactivate yourself');
   const mayChangeAnyone = await caller.can('users.change');
   if (!self && !mayChangeAnyone) throw new HttpError('forbidden', 'requires permission users.change');
+  // A token acts only within its scopes: changing even its owner's own account needs users.change.
+  if (caller.via === 'token' && !mayChangeAnyone) throw new HttpError('forbidden', 'a token needs scope users.change');
   if (body.active !== undefined && !mayChangeAnyone) {
     throw new HttpError('forbidden', 'activating or deactivating requires permission users.change');
   }

@@ -1,0 +1,87 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireUser } from '../../core/auth.ts';
+import { HttpError } from '../../core/http-errors.ts';
+import { CALLER_SECURITY, IdParamsSchema, NoContentSchema, pageOf, problemResponses } from '../../core/schemas.ts';
+import { CreatedTokenSchema, NewTokenSchema, TokenPageSchema, TokenQuerySchema } from './schemas.ts';
+
+const tags = ['tokens'];
+const security = CALLER_SECURITY;
+
+/** Creating, listing and revoking API tokens under /api/v1/tokens. */
+export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { tokens } = app;
+
+  // Who the caller is is settled before their input is read, so anonymous callers get 401
+  // (and tokens trying to make tokens 403) rather than a 400 about their body.
+  app.addHook('preValidation', async (request) => {
+    requireUser(request);
+  });
+
+  app.post(
+    '/tokens',
+    {
+      preValidation: async (request) => {
+        // A leaked token must not be able to mint more: making one takes a logged-in session.
+        if (requireUser(request).via === 'token') {
+          throw new HttpError('forbidden', 'a token cannot create tokens; log in to create one');
+        }
+      },
+      schema: {
+        tags,
+        security: [{ session: [] }],
+        summary: 'Create a token for yourself; the answer holds the token, shown this once',
+        description: 'Each scope must be a permission you hold; the token can never do more than you can.',
+        body: NewTokenSchema,
+        response: { 201: CreatedTokenSchema, ...problemResponses(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { user } = requireUser(request);
+      const { name, scopes, expires_in: expiresIn } = request.body;
+      return reply.code(201).send(await tokens.create(user.id, { name, scopes: scopes ?? [], expiresIn }));
+    },
+  );
+
+  app.get(
+    '/tokens',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Your tokens, newest first; everyone's with tokens.view",
+        description: 'Revoked tokens are not listed. Neither the token nor its hash is ever shown.',
+        querystring: TokenQuerySchema,
+        response: { 200: TokenPageSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const caller = requireUser(request);
+      const { user_id: userId } = request.query;
+      const everyone = await caller.can('tokens.view');
+      if (!everyone && userId !== undefined && userId !== caller.user.id) {
+        throw new HttpError('forbidden', 'requires permission tokens.view');
+      }
+      return tokens.list({ userId: everyone ? userId : caller.user.id }, pageOf(request.query));
+    },
+  );
+
+  app.delete(
+    '/tokens/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Revoke a token: yours, or anyone's with tokens.delete",
+        description: "It stops working on its next request. Another user's token is a 404 without tokens.delete.",
+        params: IdParamsSchema,
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const caller = requireUser(request);
+      const anyone = await caller.can('tokens.delete');
+      await tokens.revoke(request.params.id, anyone ? {} : { ownerId: caller.user.id });
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { UserPrincipal } from '../../core/auth.ts';
+import type { UsersService } from '../users/index.ts';
+import { InvalidTokenError } from './errors.ts';
+import type { ResolvedToken } from './service.ts';
+
+/**
+ * The caller a token acts for. It may do what its scopes allow AND its owner may do now: the
+ * owner's groups and permissions are read from the database once per request, when first asked,
+ * so a permission taken from the owner stops working for their tokens on the next request.
+ */
+function tokenPrincipal(users: Pick<UsersService, 'access'>, token: ResolvedToken): UserPrincipal {
+  let access: ReturnType<UsersService['access']> | undefined;
+  const load = () => {
+    access ??= users.access(token.user.id);
+    return access;
+  };
+  return {
+    kind: 'user',
+    user: token.user,
+    via: 'token',
+    can: async (permission) => token.scopes.has(permission) && (await load()).permissions.has(permission),
+    groups: async () => (await load()).groups,
+  };
+}
+
+/**
+ * The credentials of `Authorization: Bearer <credentials>`; undefined when the header is absent
+ * or names another scheme (Basic, ...), which this package leaves to others.
+ */
+function bearerCredentials(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^bearer(?:[ \t]+(.*))?$/i.exec(header.trim());
+  return match ? (match[1] ?? '').trim() : undefined;
+}
+
+/**
+ * Reads `Authorization: Bearer` on every request and sets `request.principal` from it. It runs
+ * after the session cookie's hook and wins over it; a bad token is refused outright rather than
+ * falling back to the cookie, so a client never acts as someone it did not name.
+ */
+export async function bearerAuth(app: FastifyInstance): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const credentials = bearerCredentials(request.headers.authorization);
+    if (credentials === undefined) return;
+    const token = await app.tokens.resolve(credentials);
+    if (!token) throw new InvalidTokenError();
+    request.principal = tokenPrincipal(app.users, token);
+  });
+}

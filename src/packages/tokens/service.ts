@@ -1,0 +1,190 @@
+import type { PrincipalUser } from '../../core/auth.ts';
+import { type Db, nowIso } from '../../core/db.ts';
+import { parseDuration } from '../../core/duration.ts';
+import type { UsersService } from '../users/index.ts';
+import {
+  BadExpiryError,
+  InactiveOwnerError,
+  ScopeNotHeldError,
+  TokenNotFoundError,
+  TokenRevokedError,
+  UnknownScopeError,
+} from './errors.ts';
+import type { Page, TokenWithOwner } from './repository.ts';
+import * as repo from './repository.ts';
+import { hashToken, isTokenShaped, newToken, shownPrefix } from './secret.ts';
+
+/** A token as lists show it: never the token, never its hash. */
+export interface ApiToken {
+  id: number;
+  user_id: number;
+  username: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A token just made: the one answer that carries the token itself. */
+export interface CreatedToken {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  created_at: string;
+  expires_at: string | null;
+  token: string;
+}
+
+export interface TokenInput {
+  name: string;
+  /** Permission codenames; the owner must hold each of them. */
+  scopes: string[];
+  /** A lifetime such as `90d`; the token never expires without one. */
+  expiresIn?: string;
+}
+
+/** A bearer token that may be used now, and whom it acts for. */
+export interface ResolvedToken {
+  id: number;
+  user: PrincipalUser;
+  scopes: ReadonlySet<string>;
+}
+
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** What the tokens service needs of the users package: codenames, a user's access, lookup by name. */
+export type TokenOwners = Pick<UsersService, 'permissions' | 'access' | 'getUserByUsername'>;
+
+export interface TokensServiceOptions {
+  users: TokenOwners;
+  now?: () => Date;
+}
+
+// last_used_at is written at most once a minute, so using a token is not also a write.
+const TOUCH_EVERY_MS = 60_000;
+// Ten years; the bound also keeps the expiry a date both databases store (four-digit years).
+const MAX_LIFETIME_MS = 3650 * 86_400_000;
+
+function parseScopes(stored: string): string[] {
+  return JSON.parse(stored) as string[];
+}
+
+export function tokenRowToToken(row: TokenWithOwner): ApiToken {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    username: row.username,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: parseScopes(row.scopes),
+    created_at: row.created_at,
+    expires_at: row.expires_at,
+    last_used_at: row.last_used_at,
+  };
+}
+
+export function createTokensService(db: Db, options: TokensServiceOptions) {
+  const { users } = options;
+  const now = options.now ?? (() => new Date());
+
+  /** The requested scopes, sorted and without repeats, once each is declared and held by the owner. */
+  async function grantableScopes(userId: number, requested: string[]): Promise<string[]> {
+    const scopes = [...new Set(requested)].sort();
+    const unknown = scopes.find((scope) => !users.permissions.has(scope));
+    if (unknown !== undefined) throw new UnknownScopeError(unknown);
+    const { permissions } = await users.access(userId);
+    const missing = scopes.filter((scope) => !permissions.has(scope));
+    if (missing.length > 0) throw new ScopeNotHeldError(missing);
+    return scopes;
+  }
+
+  function expiryAfter(start: Date, lifetime: string | undefined): string | null {
+    if (lifetime === undefined) return null;
+    const ms = parseDuration(lifetime);
+    if (ms === undefined || ms > MAX_LIFETIME_MS) throw new BadExpiryError(lifetime);
+    return nowIso(new Date(start.getTime() + ms));
+  }
+
+  return {
+    /** Makes a token for the user; the answer is the only place the token ever appears. */
+    async create(userId: number, input: TokenInput): Promise<CreatedToken> {
+      const createdAt = now();
+      const expiresAt = expiryAfter(createdAt, input.expiresIn);
+      const scopes = await grantableScopes(userId, input.scopes);
+      const token = newToken();
+      const row = await repo.insertToken(db, {
+        user_id: userId,
+        name: input.name,
+        token_hash: hashToken(token),
+        prefix: shownPrefix(token),
+        scopes: JSON.stringify(scopes),
+        created_at: nowIso(createdAt),
+        expires_at: expiresAt,
+        last_used_at: null,
+        revoked_at: null,
+      });
+      return {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        scopes,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        token,
+      };
+    },
+
+    /** As `create`, for a user named on the command line, who must be active. */
+    async createForUsername(username: string, input: TokenInput): Promise<CreatedToken & { username: string }> {
+      const user = await users.getUserByUsername(username);
+      if (!user.active) throw new InactiveOwnerError(user.username);
+      return { ...(await this.create(user.id, input)), username: user.username };
+    },
+
+    /** Tokens not revoked, newest first: one user's, or everyone's. */
+    async list(filter: { userId?: number }, page: Page): Promise<Paged<ApiToken>> {
+      const { rows, total } = await repo.listTokens(db, filter, page);
+      return { items: rows.map(tokenRowToToken), total, ...page };
+    },
+
+    /**
+     * Revokes a token; it stops working on its next request, in every process. With `ownerId`,
+     * another user's token is reported missing, so its existence is not revealed.
+     */
+    async revoke(id: number, limit: { ownerId?: number } = {}): Promise<ApiToken> {
+      const row = await repo.findToken(db, id);
+      if (!row || (limit.ownerId !== undefined && row.user_id !== limit.ownerId)) throw new TokenNotFoundError(id);
+      if (!(await repo.revokeToken(db, id, nowIso(now())))) throw new TokenRevokedError(id);
+      return tokenRowToToken(row);
+    },
+
+    /**
+     * The token a bearer request carries when it may be used now, read from the database on
+     * every request so revocation, expiry and deactivation count at once. Undefined otherwise.
+     */
+    async resolve(token: string): Promise<ResolvedToken | undefined> {
+      if (!isTokenShaped(token)) return undefined;
+      const at = now();
+      const row = await repo.findLiveToken(db, hashToken(token), nowIso(at));
+      if (!row) return undefined;
+      if (row.last_used_at === null || at.getTime() - Date.parse(row.last_used_at) >= TOUCH_EVERY_MS) {
+        await repo.touchToken(db, row.id, nowIso(at));
+      }
+      return {
+        id: row.id,
+        user: { id: row.user_id, username: row.username, firstName: row.first_name, lastName: row.last_name },
+        scopes: new Set(parseScopes(row.scopes)),
+      };
+    },
+  };
+}
+
+export type TokensService = ReturnType<typeof createTokensService>;
