@@ -230,6 +230,28 @@ describe('POST /hooks/:name refusals', () => {
     assert.equal((await storedDeliveries(server.db, hook.id)).length, 0);
   });
 
+  it('answers 400 for a signed delivery whose id the inbox cannot hold, storing nothing', async (t) => {
+    const { server, hook } = await setUp(t);
+    const response = await postHook(
+      server.url,
+      '/hooks/billing',
+      PAYLOAD,
+      standardHeaders(hook.secret, 'm'.repeat(256)),
+    );
+    await expectProblem(response, 400, 'bad_request');
+    const authToken = '0123456789abcdef0123456789abcdef';
+    const sms = await addHook(server.app, 'sms', 'twilio', authToken);
+    const params = { MessageSid: 'SM\0', Body: 'hi' };
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(authToken, `${server.url}/hooks/sms`, params),
+    };
+    const nul = await postHook(server.url, '/hooks/sms', new URLSearchParams(params).toString(), headers);
+    await expectProblem(nul, 400, 'bad_request');
+    assert.equal((await storedDeliveries(server.db, hook.id)).length, 0);
+    assert.equal((await storedDeliveries(server.db, sms.id)).length, 0);
+  });
+
   it('answers 413 for a body over ENDPOINT_BODY_LIMIT', async (t) => {
     const { server, hook } = await setUp(t, { ENDPOINT_BODY_LIMIT: '2048' });
     const payload = JSON.stringify({ data: 'x'.repeat(4096) });

@@ -21,6 +21,12 @@ export class InvalidHookError extends HttpError {
   }
 }
 
+export class InvalidDeliveryError extends HttpError {
+  constructor(detail: string) {
+    super('bad_request', detail);
+  }
+}
+
 export class DeliveryNotFoundError extends HttpError {
   constructor() {
     super('not_found', 'no such delivery');

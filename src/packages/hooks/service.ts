@@ -6,6 +6,7 @@ import {
   DeliveryRefusedError,
   HookNotFoundError,
   HookTakenError,
+  InvalidDeliveryError,
   InvalidHookError,
 } from './errors.ts';
 import { HANDLERS } from './handlers.ts';
@@ -83,6 +84,8 @@ export interface ReceivedDelivery {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const LEGACY_PATH = /^(\/[A-Za-z0-9_.~-]+)+$/;
+// What the external_id column holds; PostgreSQL refuses NUL in text, so it is refused here first.
+const EXTERNAL_ID = /^[^\0]{1,255}$/u;
 const MAX_SECRET_LENGTH = 1000;
 const MAX_LEGACY_PATH_LENGTH = 200;
 
@@ -248,6 +251,8 @@ export function createHooksService(db: Db, { secretBox, now = () => new Date() }
       if (!verdict.ok) throw new DeliveryRefusedError(verdict.reason);
 
       const externalId = verdict.deliveryId ?? randomUUID();
+      if (!EXTERNAL_ID.test(externalId))
+        throw new InvalidDeliveryError('the delivery id must be 1 to 255 characters, without NUL');
       const inserted = await repository.insertDeliveryOnce(db, {
         hook_id: hook.id,
         external_id: externalId,

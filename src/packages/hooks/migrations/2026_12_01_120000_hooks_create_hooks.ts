@@ -21,7 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('next_attempt_at', timestamp, (col) => col.notNull())
     .addColumn('received_at', timestamp, (col) => col.notNull())
     .addColumn('processed_at', timestamp)
-    .addColumn('content_type', 'varchar(255)', (col) => col.notNull())
+    .addColumn('content_type', 'text', (col) => col.notNull())
     .addColumn('headers', 'text', (col) => col.notNull())
     .addColumn('body', binaryType(db), (col) => col.notNull())
     .addColumn('sender_ip', 'varchar(45)', (col) => col.notNull())
