@@ -17,12 +17,13 @@ import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core
 import { collectPermissions, type EndpointPackage } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
+import hooksPackage from './packages/hooks/index.ts';
 import publicPackage from './packages/public/index.ts';
 import tokensPackage from './packages/tokens/index.ts';
 import usersPackage from './packages/users/index.ts';
 
 /** The installed packages; adding one is one line. Order: a package before those that use it. */
-export const packages: readonly EndpointPackage[] = [usersPackage, tokensPackage, publicPackage];
+export const packages: readonly EndpointPackage[] = [usersPackage, tokensPackage, publicPackage, hooksPackage];
 
 export const permissions = collectPermissions(packages);
 
@@ -120,6 +121,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(async (pages) => {
     await pageScope(pages, { formbody, csrf });
     for (const pkg of packages) if (pkg.pages) await pages.register(pkg.pages);
+  });
+  // Calls from remote services: outside the page scope, so neither CSRF nor form parsing applies.
+  await app.register(async (hooks) => {
+    for (const pkg of packages) if (pkg.receivers) await hooks.register(pkg.receivers);
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

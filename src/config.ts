@@ -5,6 +5,8 @@ export interface Config {
   /** Signs cookies; required by `serve`, made and kept by `dev-server`. */
   secretKey: string | undefined;
   redisUrl: string | undefined;
+  /** The base URL senders call (no trailing slash) when a request's own scheme and host are not it. */
+  publicUrl: string | undefined;
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
   host: string;
@@ -28,6 +30,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: databaseUrl(env, 'ENDPOINT_DATABASE_URL', 'sqlite:./endpoint.db'),
     secretKey: secretKey(env, 'ENDPOINT_SECRET_KEY'),
     redisUrl: optionalUrl(env, 'ENDPOINT_REDIS_URL', ['redis:', 'rediss:']),
+    publicUrl: optionalUrl(env, 'ENDPOINT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
     trustProxy: trustProxy(env, 'ENDPOINT_TRUST_PROXY'),
     host: env.HOST || 'localhost',
     port: integer(env, 'PORT', 8000, 0, 65535),

@@ -1,11 +1,12 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { HooksTables } from '../packages/hooks/table.ts';
 import type { TokensTables } from '../packages/tokens/table.ts';
 import type { UsersTables } from '../packages/users/table.ts';
 
 /** Every table of every package; each package's table.ts brings its own. */
-export type Database = UsersTables & TokensTables;
+export type Database = UsersTables & TokensTables & HooksTables;
 
 export type Db = Kysely<Database>;
 
@@ -33,7 +34,9 @@ function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {
   const database = new SQLite(file, { timeout: 5000, fileMustExist });
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('synchronous = NORMAL');
+  // FULL syncs the WAL on every commit: a hook delivery acknowledged to its sender must survive
+  // a power cut, not only a crash of this process (NORMAL may lose the last commits on power loss).
+  database.pragma('synchronous = FULL');
   return new SqliteDialect({ database: withStatementCache(database) });
 }
 

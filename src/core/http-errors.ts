@@ -9,6 +9,8 @@ export const ERRORS = {
   wrong_password: { status: 400, title: 'The current password is wrong' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_credentials: { status: 401, title: 'Invalid username or password' },
+  signature_invalid: { status: 401, title: 'Signature invalid' },
+  timestamp_out_of_range: { status: 401, title: 'Timestamp out of range' },
   forbidden: { status: 403, title: 'Permission denied' },
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   not_found: { status: 404, title: 'Not found' },

@@ -15,3 +15,8 @@ export function addIdColumn<T extends string>(
 export function timestampType(db: Kysely<any>): 'timestamptz' | 'text' {
   return isPostgres(db) ? 'timestamptz' : 'text';
 }
+
+/** Raw byte columns: bytea on PostgreSQL, blob on SQLite; both read back as a Buffer. */
+export function binaryType(db: Kysely<any>): 'bytea' | 'blob' {
+  return isPostgres(db) ? 'bytea' : 'blob';
+}

@@ -16,7 +16,8 @@ export interface CliContext {
  * A package: one folder under src/packages with an index.ts default-exporting this.
  * `services` is registered with fastify-plugin so every package sees what it decorates;
  * `api` is mounted under /api/v1 (JSON only, problem+json errors); `pages` at the root
- * (HTML, forms with CSRF tokens).
+ * (HTML, forms with CSRF tokens); `receivers` at the root in a scope of its own, for calls from
+ * remote services (no CSRF, no form parsing: it reads the raw body it verifies).
  */
 export interface EndpointPackage {
   name: string;
@@ -27,6 +28,7 @@ export interface EndpointPackage {
   services?: FastifyPluginAsync;
   api?: FastifyPluginAsync;
   pages?: FastifyPluginAsync;
+  receivers?: FastifyPluginAsync;
   commands?: (program: Command, context: CliContext) => void;
 }
 

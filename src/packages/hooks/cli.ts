@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { formatColumns } from '../../cli/columns.ts';
+import { CliError, runAction } from '../../cli/run-action.ts';
+import type { CliContext } from '../../core/package.ts';
+import { HANDLERS } from './handlers.ts';
+import { createSecretBox } from './secret-box.ts';
+import { createHooksService, type Hook, type HooksService, VERIFY_MODES } from './service.ts';
+
+interface AddHookOptions {
+  name: string;
+  handler: string;
+  verify: string;
+  secret?: string;
+  path?: string;
+}
+
+const PAGE = 200;
+
+/** The hooks service over the CLI's database, sealing secrets with ENDPOINT_SECRET_KEY. */
+async function hooksService(context: CliContext): Promise<HooksService> {
+  const { secretKey } = context.config();
+  if (!secretKey) throw new CliError('ENDPOINT_SECRET_KEY must be set: hook secrets are sealed with it');
+  return createHooksService(await context.db(), { secretBox: createSecretBox(secretKey) });
+}
+
+async function everyHook(hooks: HooksService): Promise<Hook[]> {
+  const all: Hook[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const { items } = await hooks.listHooks({ limit: PAGE, offset });
+    all.push(...items);
+    if (items.length < PAGE) return all;
+  }
+}
+
+/** Confirmations go to stderr, so stdout carries only the generated secret. */
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+export function registerCommands(program: Command, context: CliContext): void {
+  program
+    .command('add-hook')
+    .description('create a hook at POST /hooks/<name>; prints a generated secret alone on stdout')
+    .requiredOption('--name <name>', 'the hook name, the last part of its URL')
+    .requiredOption('--handler <handler>', `what runs on each delivery: ${HANDLERS.join(', ')}`)
+    .requiredOption('--verify <mode>', `how calls are verified: ${VERIFY_MODES.join(', ')}`)
+    .option('--secret <secret>', "the signing secret (required for twilio: the account's auth token)")
+    .option('--path <path>', 'an extra path the hook also answers at, such as /twilio/sms')
+    .action(
+      runAction(async (options: AddHookOptions) => {
+        const hooks = await hooksService(context);
+        const { hook, generatedSecret } = await hooks.createHook({
+          name: options.name,
+          handler: options.handler,
+          verify: options.verify,
+          secret: options.secret,
+          legacyPath: options.path,
+        });
+        say(`created hook ${hook.name} (${hook.verify}, handler ${hook.handler}) at POST /hooks/${hook.name}`);
+        if (generatedSecret !== undefined) {
+          say('its signing secret follows; it is not shown again');
+          process.stdout.write(`${generatedSecret}\n`);
+        }
+      }),
+    );
+
+  program
+    .command('list-hooks')
+    .description('print every hook, one a line: name, handler, verification, legacy path, created')
+    .action(
+      runAction(async () => {
+        const hooks = await everyHook(await hooksService(context));
+        const rows = hooks.map((hook) => [
+          hook.name,
+          hook.handler,
+          hook.verify,
+          hook.legacy_path ?? '',
+          hook.created_at,
+        ]);
+        process.stdout.write(formatColumns(['NAME', 'HANDLER', 'VERIFY', 'LEGACY PATH', 'CREATED'], rows));
+      }),
+    );
+
+  program
+    .command('remove-hook')
+    .description('remove a hook and every delivery it holds')
+    .requiredOption('--name <name>', 'the hook')
+    .action(
+      runAction(async ({ name }: { name: string }) => {
+        await (await hooksService(context)).removeHook(name);
+        say(`removed hook ${name}`);
+      }),
+    );
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from '../../core/http-errors.ts';
+import { DeliveryRefusedError } from './errors.ts';
+
+// What senders post: Standard Webhooks, GitHub and Stripe send JSON, Twilio a form; plain text
+// for the simplest senders. Anything else is refused with 415 before the hook is looked up.
+const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'text/plain'];
+
+const NAME_PARAMS = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
+  required: ['name'],
+} as const;
+
+/** The URL the sender called, as it signed it: ENDPOINT_PUBLIC_URL, else what the request says. */
+function publicUrl(request: FastifyRequest, configured: string | undefined): string {
+  return (configured ?? `${request.protocol}://${request.host}`) + request.url;
+}
+
+/**
+ * `POST /hooks/:name`: reads the raw body, verifies it with the hook's mode and secrets, and
+ * answers only once the delivery is committed: 202 for a new one, 200 for a redelivery.
+ */
+export async function receiveRoutes(app: FastifyInstance): Promise<void> {
+  const { config, hooks } = app;
+  // Verifiers need the exact bytes the sender signed, so no body is parsed here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(MEDIA_TYPES, { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.post<{ Params: { name: string }; Body: Buffer | undefined }>(
+    '/hooks/:name',
+    { schema: { hide: true, params: NAME_PARAMS } },
+    async (request, reply) => {
+      const contentType = request.headers['content-type'];
+      // A body-less call has no content type and reaches no parser; it is refused all the same.
+      if (contentType === undefined) throw new HttpError('unsupported_media_type', 'a content type is required');
+      try {
+        const received = await hooks.receive(request.params.name, {
+          body: request.body ?? Buffer.alloc(0),
+          headers: request.headers,
+          contentType,
+          url: publicUrl(request, config.publicUrl),
+          senderIp: request.ip,
+        });
+        return reply.code(received.duplicate ? 200 : 202).send({ id: received.id, status: received.status });
+      } catch (error) {
+        if (error instanceof DeliveryRefusedError) {
+          request.log.info({ hook: request.params.name, reason: error.reason }, 'hook call refused');
+        }
+        throw error;
+      }
+    },
+  );
+}

@@ -1,0 +1,103 @@
+import type { Db } from '../../core/db.ts';
+import type { DeliveryRow, DeliveryStatus, HookRow, NewDeliveryRow, NewHookRow } from './table.ts';
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export function insertHook(db: Db, row: NewHookRow): Promise<HookRow> {
+  return db.insertInto('hooks').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function findHookByName(db: Db, name: string): Promise<HookRow | undefined> {
+  return db.selectFrom('hooks').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export function findHookById(db: Db, id: number): Promise<HookRow | undefined> {
+  return db.selectFrom('hooks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listHooks(db: Db, page: Page): Promise<{ rows: HookRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db.selectFrom('hooks').selectAll().orderBy('name').limit(page.limit).offset(page.offset).execute(),
+    db
+      .selectFrom('hooks')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export async function deleteHookByName(db: Db, name: string): Promise<boolean> {
+  const result = await db.deleteFrom('hooks').where('name', '=', name).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Stores a delivery unless the hook already holds one with its external id; answers the new
+ * row's id and status, or undefined when the delivery was already there.
+ */
+export function insertDeliveryOnce(
+  db: Db,
+  row: NewDeliveryRow,
+): Promise<Pick<DeliveryRow, 'id' | 'status'> | undefined> {
+  return db
+    .insertInto('hook_deliveries')
+    .values(row)
+    .onConflict((conflict) => conflict.columns(['hook_id', 'external_id']).doNothing())
+    .returning(['id', 'status'])
+    .executeTakeFirst();
+}
+
+export function findDeliveryByExternalId(
+  db: Db,
+  hookId: number,
+  externalId: string,
+): Promise<Pick<DeliveryRow, 'id' | 'status'> | undefined> {
+  return db
+    .selectFrom('hook_deliveries')
+    .select(['id', 'status'])
+    .where('hook_id', '=', hookId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+}
+
+/** A delivery with its hook's name. */
+export type DeliveryWithHook = DeliveryRow & { hook: string };
+
+export async function listDeliveries(
+  db: Db,
+  hookId: number,
+  page: Page,
+  status: DeliveryStatus | undefined,
+): Promise<{ rows: DeliveryWithHook[]; total: number }> {
+  let query = db
+    .selectFrom('hook_deliveries')
+    .innerJoin('hooks', 'hooks.id', 'hook_deliveries.hook_id')
+    .where('hook_deliveries.hook_id', '=', hookId);
+  if (status !== undefined) query = query.where('hook_deliveries.status', '=', status);
+  const [rows, count] = await Promise.all([
+    query
+      .selectAll('hook_deliveries')
+      .select('hooks.name as hook')
+      // Ids grow with arrival, so they order deliveries received within the same millisecond too.
+      .orderBy('hook_deliveries.received_at', 'desc')
+      .orderBy('hook_deliveries.id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+export function findDelivery(db: Db, id: number): Promise<DeliveryWithHook | undefined> {
+  return db
+    .selectFrom('hook_deliveries')
+    .innerJoin('hooks', 'hooks.id', 'hook_deliveries.hook_id')
+    .selectAll('hook_deliveries')
+    .select('hooks.name as hook')
+    .where('hook_deliveries.id', '=', id)
+    .executeTakeFirst();
+}

@@ -1,0 +1,288 @@
+import { isUtf8 } from 'node:buffer';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type Db, isUniqueViolation, nowIso } from '../../core/db.ts';
+import {
+  DeliveryNotFoundError,
+  DeliveryRefusedError,
+  HookNotFoundError,
+  HookTakenError,
+  InvalidDeliveryError,
+  InvalidHookError,
+} from './errors.ts';
+import { HANDLERS } from './handlers.ts';
+import type { Page } from './repository.ts';
+import * as repository from './repository.ts';
+import type { SecretBox } from './secret-box.ts';
+import type { DeliveryStatus, HookRow, VerifyMode } from './table.ts';
+import type { RequestHeaders } from './verify/common.ts';
+import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
+import { verifyDelivery } from './verify/verify-delivery.ts';
+
+export const VERIFY_MODES: readonly VerifyMode[] = ['standard', 'github', 'twilio', 'stripe'];
+
+export interface Hook {
+  id: number;
+  name: string;
+  handler: string;
+  verify: VerifyMode;
+  legacy_path: string | null;
+  created_at: string;
+}
+
+export interface Delivery {
+  id: number;
+  hook: string;
+  external_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  received_at: string;
+  processed_at: string | null;
+  content_type: string;
+  sender_ip: string;
+  last_error: string | null;
+}
+
+export interface DeliveryDetail extends Delivery {
+  headers: Record<string, string>;
+  /** The raw body: as text when it is UTF-8, else base64. */
+  body: string;
+  body_encoding: 'utf8' | 'base64';
+}
+
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface NewHook {
+  name: string;
+  handler: string;
+  verify: string;
+  /** The signing secret; generated when absent, except for Twilio whose auth token it must be. */
+  secret?: string;
+  legacyPath?: string;
+}
+
+/** A call to a hook as the route read it. */
+export interface IncomingDelivery {
+  body: Buffer;
+  headers: RequestHeaders;
+  contentType: string;
+  /** The public URL the sender called, query string included. */
+  url: string;
+  senderIp: string;
+}
+
+export interface ReceivedDelivery {
+  id: number;
+  status: DeliveryStatus;
+  /** True when the hook already held a delivery with this external id: nothing was stored. */
+  duplicate: boolean;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const LEGACY_PATH = /^(\/[A-Za-z0-9_.~-]+)+$/;
+// What the external_id column holds; PostgreSQL refuses NUL in text, so it is refused here first.
+const EXTERNAL_ID = /^[^\0]{1,255}$/u;
+const MAX_SECRET_LENGTH = 1000;
+const MAX_LEGACY_PATH_LENGTH = 200;
+
+// Headers that carry credentials or signatures never reach the database: a stored signature
+// next to its body would be a ready-made replay.
+const SECRET_HEADER = /authorization|cookie|signature|secret|token|password|api-?key/i;
+
+export function hookRowToHook(row: HookRow): Hook {
+  const { id, name, handler, verify_mode, legacy_path, created_at } = row;
+  return { id, name, handler, verify: verify_mode, legacy_path, created_at };
+}
+
+function deliveryRowToDelivery(row: repository.DeliveryWithHook): Delivery {
+  const { id, hook, external_id, status, attempts, received_at, processed_at } = row;
+  const { content_type, sender_ip, last_error } = row;
+  return {
+    id,
+    hook,
+    external_id,
+    status,
+    attempts,
+    received_at,
+    processed_at,
+    content_type,
+    sender_ip,
+    last_error,
+  };
+}
+
+function deliveryRowToDetail(row: repository.DeliveryWithHook): DeliveryDetail {
+  const body = Buffer.from(row.body);
+  const text = isUtf8(body);
+  return {
+    ...deliveryRowToDelivery(row),
+    headers: JSON.parse(row.headers),
+    body: body.toString(text ? 'utf8' : 'base64'),
+    body_encoding: text ? 'utf8' : 'base64',
+  };
+}
+
+function keptHeaders(headers: RequestHeaders): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || SECRET_HEADER.test(name)) continue;
+    kept[name] = typeof value === 'string' ? value : value.join(', ');
+  }
+  return kept;
+}
+
+function generatedSecret(mode: VerifyMode): string | undefined {
+  switch (mode) {
+    case 'standard':
+      return generateStandardSecret();
+    case 'github':
+      return randomBytes(32).toString('hex');
+    case 'stripe':
+      return `whsec_${randomBytes(32).toString('base64url')}`;
+    case 'twilio':
+      return undefined;
+  }
+}
+
+function checkedMode(verify: string): VerifyMode {
+  if (verify === 'token') throw new InvalidHookError('verification mode "token" is not available yet');
+  const mode = VERIFY_MODES.find((known) => known === verify);
+  if (mode === undefined) throw new InvalidHookError(`verification mode must be one of ${VERIFY_MODES.join(', ')}`);
+  return mode;
+}
+
+function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: string; generated: boolean } {
+  if (given === undefined) {
+    const secret = generatedSecret(mode);
+    if (secret === undefined) throw new InvalidHookError('a twilio hook needs its secret: the Twilio auth token');
+    return { secret, generated: true };
+  }
+  if (given.trim() === '' || given.length > MAX_SECRET_LENGTH || given.includes('\0')) {
+    throw new InvalidHookError(`the secret must be 1 to ${MAX_SECRET_LENGTH} characters, not only spaces`);
+  }
+  if (mode === 'standard' && standardSecretKey(given) === undefined) {
+    throw new InvalidHookError('a standard secret must be whsec_ followed by base64');
+  }
+  return { secret: given, generated: false };
+}
+
+function checkNewHook(input: NewHook): void {
+  if (!NAME.test(input.name)) {
+    throw new InvalidHookError('the name must be 1 to 100 letters, digits, . _ or -, starting with a letter or digit');
+  }
+  if (!HANDLERS.includes(input.handler)) {
+    throw new InvalidHookError(`unknown handler "${input.handler}"; handlers: ${HANDLERS.join(', ')}`);
+  }
+  const path = input.legacyPath;
+  if (path !== undefined) {
+    if (!LEGACY_PATH.test(path) || path.length > MAX_LEGACY_PATH_LENGTH) {
+      throw new InvalidHookError('the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -');
+    }
+    if (/^\/(api|hooks|static)(\/|$)/.test(path)) {
+      throw new InvalidHookError('the path must not be under /api, /hooks or /static');
+    }
+  }
+}
+
+export interface HooksServiceOptions {
+  secretBox: SecretBox;
+  now?: () => Date;
+}
+
+export function createHooksService(db: Db, { secretBox, now = () => new Date() }: HooksServiceOptions) {
+  async function hookByName(name: string): Promise<HookRow> {
+    const row = await repository.findHookByName(db, name);
+    if (!row) throw new HookNotFoundError(name);
+    return row;
+  }
+
+  return {
+    /** Creates a hook; `secret` is the plaintext when it was generated here, to be shown once. */
+    async createHook(input: NewHook): Promise<{ hook: Hook; generatedSecret: string | undefined }> {
+      checkNewHook(input);
+      const mode = checkedMode(input.verify);
+      const { secret, generated } = checkedSecret(mode, input.secret);
+      if (await repository.findHookByName(db, input.name)) throw new HookTakenError(`hook name "${input.name}"`);
+      try {
+        const row = await repository.insertHook(db, {
+          name: input.name,
+          handler: input.handler,
+          verify_mode: mode,
+          secrets: JSON.stringify([secretBox.seal(secret)]),
+          legacy_path: input.legacyPath ?? null,
+          created_at: nowIso(now()),
+        });
+        return { hook: hookRowToHook(row), generatedSecret: generated ? secret : undefined };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HookTakenError(`hook name "${input.name}" or path`);
+        throw error;
+      }
+    },
+
+    async listHooks(page: Page): Promise<Paged<Hook>> {
+      const { rows, total } = await repository.listHooks(db, page);
+      return { items: rows.map(hookRowToHook), total, ...page };
+    },
+
+    async getHook(name: string): Promise<Hook> {
+      return hookRowToHook(await hookByName(name));
+    },
+
+    /** Removes a hook and every delivery it holds. */
+    async removeHook(name: string): Promise<void> {
+      if (!(await repository.deleteHookByName(db, name))) throw new HookNotFoundError(name);
+    },
+
+    /**
+     * Verifies a call to the named hook and stores it, committed before this resolves. A
+     * redelivery of an external id the hook already holds stores nothing and answers the first.
+     * Throws HookNotFoundError or DeliveryRefusedError.
+     */
+    async receive(name: string, delivery: IncomingDelivery): Promise<ReceivedDelivery> {
+      // Read on every call, never cached: a removed hook or a rotated secret counts at once.
+      const hook = await hookByName(name);
+      const secrets: string[] = JSON.parse(hook.secrets).map((sealed: string) => secretBox.open(sealed));
+      const receivedAt = now();
+      const verdict = verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: receivedAt });
+      if (!verdict.ok) throw new DeliveryRefusedError(verdict.reason);
+
+      const externalId = verdict.deliveryId ?? randomUUID();
+      if (!EXTERNAL_ID.test(externalId))
+        throw new InvalidDeliveryError('the delivery id must be 1 to 255 characters, without NUL');
+      const inserted = await repository.insertDeliveryOnce(db, {
+        hook_id: hook.id,
+        external_id: externalId,
+        status: 'pending',
+        next_attempt_at: nowIso(receivedAt),
+        received_at: nowIso(receivedAt),
+        content_type: delivery.contentType,
+        headers: JSON.stringify(keptHeaders(delivery.headers)),
+        body: delivery.body,
+        sender_ip: delivery.senderIp,
+      });
+      if (inserted) return { ...inserted, duplicate: false };
+      // The conflicting insert has committed (PostgreSQL waits for it), so the row is there.
+      const existing = await repository.findDeliveryByExternalId(db, hook.id, externalId);
+      if (!existing) throw new Error(`delivery ${externalId} of hook ${name} conflicted but is not there`);
+      return { ...existing, duplicate: true };
+    },
+
+    async listDeliveries(hookName: string, page: Page, status: DeliveryStatus | undefined): Promise<Paged<Delivery>> {
+      const hook = await hookByName(hookName);
+      const { rows, total } = await repository.listDeliveries(db, hook.id, page, status);
+      return { items: rows.map(deliveryRowToDelivery), total, ...page };
+    },
+
+    async getDelivery(id: number): Promise<DeliveryDetail> {
+      const row = await repository.findDelivery(db, id);
+      if (!row) throw new DeliveryNotFoundError();
+      return deliveryRowToDetail(row);
+    },
+  };
+}
+
+export type HooksService = ReturnType<typeof createHooksService>;

@@ -1,0 +1,46 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export type VerifyMode = 'standard' | 'github' | 'twilio' | 'stripe';
+
+export type DeliveryStatus = 'pending' | 'processing' | 'done' | 'failed';
+
+export interface HookTable {
+  id: Generated<number>;
+  name: string;
+  handler: string;
+  verify_mode: VerifyMode;
+  /** JSON array of secrets sealed by the secret box, newest first. */
+  secrets: string;
+  /** An extra path the hook also answers at, such as `/twilio/sms`. */
+  legacy_path: string | null;
+  created_at: string;
+}
+
+export interface HookDeliveryTable {
+  id: Generated<number>;
+  hook_id: number;
+  /** The sender's own id for the delivery, or a random UUID when its scheme has none. */
+  external_id: string;
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  received_at: string;
+  processed_at: string | null;
+  content_type: string;
+  /** JSON object of the request headers kept, lower-case names; never credentials or signatures. */
+  headers: string;
+  /** The raw body exactly as received. */
+  body: Buffer;
+  sender_ip: string;
+  last_error: string | null;
+}
+
+export interface HooksTables {
+  hooks: HookTable;
+  hook_deliveries: HookDeliveryTable;
+}
+
+export type HookRow = Selectable<HookTable>;
+export type NewHookRow = Insertable<HookTable>;
+export type DeliveryRow = Selectable<HookDeliveryTable>;
+export type NewDeliveryRow = Insertable<HookDeliveryTable>;

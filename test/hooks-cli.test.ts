@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import { expectOk } from './helpers/api.ts';
+import { runCli } from './helpers/cli.ts';
+import { postHook } from './helpers/hooks.ts';
+import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
+
+/** A running server and `endpoint(...)` running the real binary against its database and key. */
+async function setUp(t: TestContext) {
+  const server = await startTestServer(t);
+  const endpoint = (args: string[]) =>
+    runCli(args, { env: { ENDPOINT_DATABASE_URL: server.databaseUrl, ENDPOINT_SECRET_KEY: TEST_SECRET_KEY } });
+  const hookRows = () => server.db.selectFrom('hooks').selectAll().orderBy('id').execute();
+  return { server, endpoint, hookRows };
+}
+
+describe('add-hook, list-hooks and remove-hook', () => {
+  it('add-hook prints the generated whsec_ secret alone on stdout, and deliveries signed with it are accepted', async (t) => {
+    const { server, endpoint, hookRows } = await setUp(t);
+    const added = await endpoint(['add-hook', '--name', 'billing', '--handler', 'inbox', '--verify', 'standard']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /^whsec_[A-Za-z0-9+/]{32}\n$/);
+    assert.match(added.stderr, /created hook billing/);
+    const secret = added.stdout.trim();
+
+    const [row] = await hookRows();
+    assert.doesNotMatch(JSON.stringify(row), new RegExp(secret.slice('whsec_'.length).replace(/[+/]/g, '\\$&')));
+
+    const payload = '{"type":"ping"}';
+    const sentAt = new Date();
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_cli',
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign('msg_cli', sentAt, payload),
+    };
+    await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
+  });
+
+  it('list-hooks shows name, handler, verification, legacy path and creation, never a secret', async (t) => {
+    const { endpoint } = await setUp(t);
+    const github = await endpoint(['add-hook', '--name', 'gh', '--handler', 'inbox', '--verify', 'github']);
+    assert.equal(github.code, 0, github.stderr);
+    const twilioToken = '0123456789abcdef0123456789abcdef';
+    const sms = await endpoint([
+      'add-hook',
+      '--name',
+      'sms',
+      '--handler',
+      'inbox',
+      '--verify',
+      'twilio',
+      '--secret',
+      twilioToken,
+      '--path',
+      '/twilio/sms',
+    ]);
+    assert.equal(sms.code, 0, sms.stderr);
+    assert.equal(sms.stdout, '', 'a secret that was given is not printed');
+
+    const listed = await endpoint(['list-hooks']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^NAME\s+HANDLER\s+VERIFY\s+LEGACY PATH\s+CREATED$/);
+    assert.match(lines[1], /^gh\s+inbox\s+github\s+-\s+\d{4}-\d\d-\d\dT/);
+    assert.match(lines[2], /^sms\s+inbox\s+twilio\s+\/twilio\/sms\s+\d{4}-\d\d-\d\dT/);
+    assert.equal(lines.length, 3);
+    for (const secret of [github.stdout.trim(), twilioToken]) assert.ok(!listed.stdout.includes(secret));
+  });
+
+  it('refuses bad input with one error line and exit 1, creating nothing', async (t) => {
+    const { endpoint, hookRows } = await setUp(t);
+    const base = ['add-hook', '--name', 'h', '--handler', 'inbox'];
+    const refused: [string[], RegExp][] = [
+      [[...base, '--verify', 'twilio'], /twilio hook needs its secret/],
+      [[...base, '--verify', 'token'], /"token" is not available yet/],
+      [[...base, '--verify', 'carrier-pigeon'], /must be one of standard, github, twilio, stripe/],
+      [['add-hook', '--name', 'h', '--handler', 'nope', '--verify', 'github'], /unknown handler "nope"/],
+      [['add-hook', '--name', 'bad name', '--handler', 'inbox', '--verify', 'github'], /the name must be/],
+      [[...base, '--verify', 'standard', '--secret', 'not base64!'], /whsec_ followed by base64/],
+      [[...base, '--verify', 'github', '--path', 'no-slash'], /the path must look like/],
+      [[...base, '--verify', 'github', '--path', '/api/x'], /must not be under/],
+    ];
+    for (const [args, message] of refused) {
+      const result = await endpoint(args);
+      assert.equal(result.code, 1, args.join(' '));
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, /^error: .*\n$/);
+      assert.match(result.stderr, message);
+    }
+    assert.deepEqual(await hookRows(), []);
+  });
+
+  it('refuses a name or legacy path already taken', async (t) => {
+    const { endpoint, hookRows } = await setUp(t);
+    const args = ['add-hook', '--handler', 'inbox', '--verify', 'github', '--path', '/twilio/sms'];
+    assert.equal((await endpoint([...args, '--name', 'first'])).code, 0);
+    const sameName = await endpoint(['add-hook', '--name', 'first', '--handler', 'inbox', '--verify', 'github']);
+    assert.match(sameName.stderr, /^error: hook name "first" is already taken\n$/);
+    const samePath = await endpoint([...args, '--name', 'second']);
+    assert.equal(samePath.code, 1);
+    assert.match(samePath.stderr, /^error: .*already taken\n$/);
+    assert.equal((await hookRows()).length, 1);
+  });
+
+  it('remove-hook removes the hook; an unknown one is an error', async (t) => {
+    const { endpoint, hookRows } = await setUp(t);
+    assert.equal((await endpoint(['add-hook', '--name', 'gh', '--handler', 'inbox', '--verify', 'github'])).code, 0);
+    const removed = await endpoint(['remove-hook', '--name', 'gh']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(await hookRows(), []);
+    const again = await endpoint(['remove-hook', '--name', 'gh']);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'error: no hook named "gh"\n');
+  });
+});
