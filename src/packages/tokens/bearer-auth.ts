@@ -1,28 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { UserPrincipal } from '../../core/auth.ts';
-import type { UsersService } from '../users/index.ts';
+import { userPrincipal } from '../users/index.ts';
 import { InvalidTokenError } from './errors.ts';
-import type { ResolvedToken } from './service.ts';
-
-/**
- * The caller a token acts for. It may do what its scopes allow AND its owner may do now: the
- * owner's groups and permissions are read from the database once per request, when first asked,
- * so a permission taken from the owner stops working for their tokens on the next request.
- */
-function tokenPrincipal(users: Pick<UsersService, 'access'>, token: ResolvedToken): UserPrincipal {
-  let access: ReturnType<UsersService['access']> | undefined;
-  const load = () => {
-    access ??= users.access(token.user.id);
-    return access;
-  };
-  return {
-    kind: 'user',
-    user: token.user,
-    via: 'token',
-    can: async (permission) => token.scopes.has(permission) && (await load()).permissions.has(permission),
-    groups: async () => (await load()).groups,
-  };
-}
 
 /**
  * The credentials of `Authorization: Bearer <credentials>`; undefined when the header is absent
@@ -49,6 +27,7 @@ export async function bearerAuth(app: FastifyInstance): Promise<void> {
     if (credentials === undefined) return;
     const token = await app.tokens.resolve(credentials);
     if (!token) throw new InvalidTokenError();
-    request.principal = tokenPrincipal(app.users, token);
+    // It may do what its scopes allow AND its owner may do now.
+    request.principal = userPrincipal(app.users, token.user, 'token', token.scopes);
   });
 }

@@ -42,6 +42,7 @@ async function services(app: FastifyInstance): Promise<void> {
 
 // The users service for other packages' CLI commands, which run without the app (`app.users`).
 export { createUsersService, type UsersService } from './service.ts';
+export { userPrincipal } from './session-auth.ts';
 
 export default definePackage({
   name: 'users',

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Principal, PrincipalUser } from '../../core/auth.ts';
+import type { PrincipalUser, UserPrincipal } from '../../core/auth.ts';
 import type { UsersService } from './service.ts';
 import { sessionCookie } from './session-cookie.ts';
 
@@ -10,8 +10,17 @@ declare module 'fastify' {
   }
 }
 
-/** A logged-in principal whose groups and permissions are read once, when first asked. */
-export function userPrincipal(users: UsersService, user: PrincipalUser, via: 'session' | 'token'): Principal {
+/**
+ * A logged-in principal whose groups and permissions are read once, when first asked. `scopes`
+ * narrows what it may do (an API token): a permission then needs the scope AND the owner's grant,
+ * so a permission taken from the owner stops working on the next request.
+ */
+export function userPrincipal(
+  users: Pick<UsersService, 'access'>,
+  user: PrincipalUser,
+  via: 'session' | 'token',
+  scopes?: ReadonlySet<string>,
+): UserPrincipal {
   let access: ReturnType<UsersService['access']> | undefined;
   const load = () => {
     access ??= users.access(user.id);
@@ -21,7 +30,7 @@ export function userPrincipal(users: UsersService, user: PrincipalUser, via: 'se
     kind: 'user',
     user,
     via,
-    can: async (permission) => (await load()).permissions.has(permission),
+    can: async (permission) => (!scopes || scopes.has(permission)) && (await load()).permissions.has(permission),
     groups: async () => (await load()).groups,
   };
 }
