@@ -36,15 +36,21 @@ function timestamp(now: Date): string {
   return `${now.getUTCFullYear()}_${pad(now.getUTCMonth() + 1)}_${pad(now.getUTCDate())}_${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
 }
 
+/** Applies every pending migration, reporting each; returns how many ran. Throws on a failure. */
+async function applyPending(context: Context): Promise<number> {
+  const result = await migrateToLatest(await context.openDb({ create: true }), packages);
+  report(result, 'applied');
+  assertMigrated(result);
+  return result.results?.length ?? 0;
+}
+
 export function registerMigrateCommands(program: Command, context: Context): void {
   program
     .command('init-db')
     .description('create the database, or upgrade it to the latest schema (safe to run again)')
     .action(
       runAction(async () => {
-        const result = await migrateToLatest(await context.openDb({ create: true }), packages);
-        report(result, 'applied');
-        assertMigrated(result);
+        await applyPending(context);
         process.stderr.write(`database ready: ${context.config().databaseUrl}\n`);
       }),
     );
@@ -55,10 +61,7 @@ export function registerMigrateCommands(program: Command, context: Context): voi
     .description('apply every pending migration')
     .action(
       runAction(async () => {
-        const result = await migrateToLatest(await context.openDb({ create: true }), packages);
-        report(result, 'applied');
-        assertMigrated(result);
-        if (!result.results?.length) process.stderr.write('nothing to apply\n');
+        if ((await applyPending(context)) === 0) process.stderr.write('nothing to apply\n');
       }),
     );
   migrate

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SAFE_METHODS } from './http.ts';
 import { HttpError } from './http-errors.ts';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Cookie-authenticated API calls must not be forgeable from another site. Bodies are JSON

@@ -11,6 +11,9 @@ export interface Problem {
   instance: string;
 }
 
+/** Methods that change nothing, so need no CSRF or origin check. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** Routes whose clients are programs (API, hooks, probes) get problem+json; the rest an HTML page. */
 export function wantsProblemJson(url: string): boolean {
   return /^\/(api|hooks|healthz|readyz|metrics)(\/|\?|$)/.test(url);

@@ -1,8 +1,7 @@
 import type csrf from '@fastify/csrf-protection';
 import type formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { SAFE_METHODS } from './http.ts';
 
 /**
  * What the HTML scope adds: urlencoded forms, and a CSRF token (double-submit, the secret in a

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** Fixed, so secret scanners (and people) recognise a leaked token. */
 export const TOKEN_PREFIX = 'ep_';
@@ -16,11 +16,6 @@ export function newToken(): string {
 /** True for a string that could be a token; anything else is refused without a query. */
 export function isTokenShaped(token: string): boolean {
   return TOKEN_SHAPE.test(token);
-}
-
-/** SHA-256 (hex): what the database stores in place of the token. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 export function shownPrefix(token: string): string {

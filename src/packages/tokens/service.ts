@@ -1,6 +1,7 @@
 import type { PrincipalUser } from '../../core/auth.ts';
 import { type Db, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
+import { sha256Hex } from '../../core/secrets.ts';
 import type { UsersService } from '../users/index.ts';
 import {
   BadExpiryError,
@@ -12,7 +13,7 @@ import {
 } from './errors.ts';
 import type { Page, TokenWithOwner } from './repository.ts';
 import * as repo from './repository.ts';
-import { hashToken, isTokenShaped, newToken, shownPrefix } from './secret.ts';
+import { isTokenShaped, newToken, shownPrefix } from './secret.ts';
 
 /** A token as lists show it: never the token, never its hash. */
 export interface ApiToken {
@@ -123,7 +124,7 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
       const row = await repo.insertToken(db, {
         user_id: userId,
         name: input.name,
-        token_hash: hashToken(token),
+        token_hash: sha256Hex(token),
         prefix: shownPrefix(token),
         scopes: JSON.stringify(scopes),
         created_at: nowIso(createdAt),
@@ -173,7 +174,7 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
     async resolve(token: string): Promise<ResolvedToken | undefined> {
       if (!isTokenShaped(token)) return undefined;
       const at = now();
-      const row = await repo.findLiveToken(db, hashToken(token), nowIso(at));
+      const row = await repo.findLiveToken(db, sha256Hex(token), nowIso(at));
       if (!row) return undefined;
       if (row.last_used_at === null || at.getTime() - Date.parse(row.last_used_at) >= TOUCH_EVERY_MS) {
         await repo.touchToken(db, row.id, nowIso(at));

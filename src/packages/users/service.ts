@@ -98,9 +98,17 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     if (weakness && !policy.allowWeakPassword) throw new WeakPasswordError(weakness);
   }
 
+  /** Users with their group names, in one query for the whole list. */
+  async function toUsers(rows: UserRow[]): Promise<User[]> {
+    const groups = await repo.groupNamesByUser(
+      db,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) => userRowToUser(row, groups.get(row.id) ?? []));
+  }
+
   async function toUser(row: UserRow): Promise<User> {
-    const groups = await repo.groupNamesByUser(db, [row.id]);
-    return userRowToUser(row, groups.get(row.id) ?? []);
+    return (await toUsers([row]))[0];
   }
 
   async function userByUsername(username: string): Promise<UserRow> {
@@ -169,11 +177,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
 
     async listUsers(page: Page): Promise<Paged<User>> {
       const { rows, total } = await repo.listUsers(db, page);
-      const groups = await repo.groupNamesByUser(
-        db,
-        rows.map((row) => row.id),
-      );
-      return { items: rows.map((row) => userRowToUser(row, groups.get(row.id) ?? [])), total, ...page };
+      return { items: await toUsers(rows), total, ...page };
     },
 
     async countUsers(): Promise<number> {
@@ -313,11 +317,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     async listMembers(groupId: number, page: Page): Promise<Paged<User>> {
       await groupById(groupId);
       const { rows, total } = await repo.listMembers(db, groupId, page);
-      const groups = await repo.groupNamesByUser(
-        db,
-        rows.map((row) => row.id),
-      );
-      return { items: rows.map((row) => userRowToUser(row, groups.get(row.id) ?? [])), total, ...page };
+      return { items: await toUsers(rows), total, ...page };
     },
 
     /** Adds a member; true when the membership is new. */

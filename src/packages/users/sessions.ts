@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type Db, nowIso } from '../../core/db.ts';
+import { sha256Hex } from '../../core/secrets.ts';
 import * as repo from './session-repository.ts';
 
 export interface SessionOptions {
@@ -15,11 +16,6 @@ export interface ResolvedSession {
 
 // last_seen_at is written at most once a minute, so a page view is not also a write.
 const TOUCH_EVERY_MS = 60_000;
-
-/** SHA-256 of a session id or token, hex: what the database stores in place of the secret. */
-export function sha256Hex(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
 
 /**
  * Server-side sessions. The cookie holds 256 random bits; the database holds only their hash,
