@@ -13,8 +13,9 @@ import { type Config, ConfigError } from './config.ts';
 import { apiScope } from './core/api-scope.ts';
 import { authPlugin } from './core/auth.ts';
 import { createDb, type Db } from './core/db.ts';
+import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
-import { collectPermissions, type EndpointPackage } from './core/package.ts';
+import { collectHandlers, collectPermissions, type EndpointPackage } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
 import hooksPackage from './packages/hooks/index.ts';
@@ -27,11 +28,14 @@ export const packages: readonly EndpointPackage[] = [usersPackage, tokensPackage
 
 export const permissions = collectPermissions(packages);
 
+export const handlers = collectHandlers(packages);
+
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Db;
     permissions: ReadonlyMap<string, string>;
+    hookHandlers: ReadonlyMap<string, HookHandler>;
     redis: Redis | undefined;
     /** One-time token for /setup while the database has no user; undefined otherwise. */
     setupToken: string | undefined;
@@ -68,6 +72,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('permissions', permissions);
+  app.decorate('hookHandlers', handlers);
   app.decorate('redis', redis);
   app.decorate('setupToken', options.setupToken);
   app.addHook('onClose', async () => {

@@ -18,6 +18,14 @@ export interface Config {
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
   loginLockoutMs: number;
+  /** Runs of a delivery's handler before it is marked failed. */
+  hookMaxAttempts: number;
+  /** Wait before the first retry; each further retry waits twice as long (capped at an hour). */
+  hookRetryBaseMs: number;
+  /** How long a claimed delivery stays its worker's; past it a crashed worker's claim is taken over. */
+  hookLeaseMs: number;
+  /** How often an idle worker looks for deliveries other processes stored or retries that fell due. */
+  hookPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -41,6 +49,10 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
     loginLockoutMs: duration(env, 'ENDPOINT_LOGIN_LOCKOUT', '15m'),
+    hookMaxAttempts: integer(env, 'ENDPOINT_HOOK_MAX_ATTEMPTS', 10, 1, 100),
+    hookRetryBaseMs: duration(env, 'ENDPOINT_HOOK_RETRY_BASE', '10s'),
+    hookLeaseMs: duration(env, 'ENDPOINT_HOOK_LEASE', '5m'),
+    hookPollMs: duration(env, 'ENDPOINT_HOOK_POLL_INTERVAL', '1s'),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { packages, permissions } from '../app.ts';
+import { handlers, packages, permissions } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { createDb, type Db } from '../core/db.ts';
 import { createMigrator } from '../core/migrate.ts';
@@ -18,6 +18,7 @@ export function createCliContext(): CliContext & {
   const open: Kysely<any>[] = [];
   const context = {
     permissions,
+    handlers,
     config(): Config {
       config ??= loadConfig();
       return config;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from './db.ts';
+import type { HookHandler } from './hook-handlers.ts';
 
 /** What a package's CLI commands get: they open the database only when they run. */
 export interface CliContext {
@@ -10,6 +11,8 @@ export interface CliContext {
   db(): Promise<Db>;
   /** Every permission codename the installed packages declare. */
   permissions: ReadonlyMap<string, string>;
+  /** Every hook handler the installed packages offer, by name. */
+  handlers: ReadonlyMap<string, HookHandler>;
 }
 
 /**
@@ -29,6 +32,8 @@ export interface EndpointPackage {
   api?: FastifyPluginAsync;
   pages?: FastifyPluginAsync;
   receivers?: FastifyPluginAsync;
+  /** Hook handlers this package offers, by name (`links.twilio-sms`); see core/hook-handlers.ts. */
+  hooks?: Record<string, HookHandler>;
   commands?: (program: Command, context: CliContext) => void;
 }
 
@@ -40,4 +45,16 @@ export function definePackage(pkg: EndpointPackage): EndpointPackage {
 export function collectPermissions(packages: readonly EndpointPackage[]): ReadonlyMap<string, string> {
   const entries = packages.flatMap((pkg) => Object.entries(pkg.permissions ?? {}));
   return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** All hook handlers of all packages, by name; two packages offering one name is a startup error. */
+export function collectHandlers(packages: readonly EndpointPackage[]): ReadonlyMap<string, HookHandler> {
+  const handlers = new Map<string, HookHandler>();
+  for (const pkg of packages) {
+    for (const [name, handler] of Object.entries(pkg.hooks ?? {})) {
+      if (handlers.has(name)) throw new Error(`hook handler "${name}" is offered twice (package ${pkg.name})`);
+      handlers.set(name, handler);
+    }
+  }
+  return handlers;
 }

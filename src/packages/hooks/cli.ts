@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { formatColumns } from '../../cli/columns.ts';
 import { CliError, runAction } from '../../cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
-import { HANDLERS } from './handlers.ts';
 import { createSecretBox } from './secret-box.ts';
 import { createHooksService, type Hook, type HooksService, VERIFY_MODES } from './service.ts';
 
@@ -20,7 +19,7 @@ const PAGE = 200;
 async function hooksService(context: CliContext): Promise<HooksService> {
   const { secretKey } = context.config();
   if (!secretKey) throw new CliError('ENDPOINT_SECRET_KEY must be set: hook secrets are sealed with it');
-  return createHooksService(await context.db(), { secretBox: createSecretBox(secretKey) });
+  return createHooksService(await context.db(), { secretBox: createSecretBox(secretKey), handlers: context.handlers });
 }
 
 async function everyHook(hooks: HooksService): Promise<Hook[]> {
@@ -42,7 +41,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .command('add-hook')
     .description('create a hook at POST /hooks/<name>; prints a generated secret alone on stdout')
     .requiredOption('--name <name>', 'the hook name, the last part of its URL')
-    .requiredOption('--handler <handler>', `what runs on each delivery: ${HANDLERS.join(', ')}`)
+    .requiredOption('--handler <handler>', `what runs on each delivery: ${[...context.handlers.keys()].join(', ')}`)
     .requiredOption('--verify <mode>', `how calls are verified: ${VERIFY_MODES.join(', ')}`)
     .option('--secret <secret>', "the signing secret (required for twilio: the account's auth token)")
     .option('--path <path>', 'an extra path the hook also answers at, such as /twilio/sms')

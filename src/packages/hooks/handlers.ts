@@ -1,5 +1,7 @@
-/**
- * The handlers a hook may name. `inbox` only stores deliveries; handlers that act on them run
- * from the inbox afterwards, never inside the request.
- */
-export const HANDLERS: readonly string[] = ['inbox'];
+import type { HookHandler } from '../../core/hook-handlers.ts';
+
+/** `inbox`: keeps deliveries for whoever reads them through the API; nothing runs on them. */
+export const inboxHandler: HookHandler = {
+  description: 'store only; read deliveries through the API',
+  handle: async () => undefined,
+};

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { definePackage } from '../../core/package.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
+import { inboxHandler } from './handlers.ts';
 import { receiveRoutes } from './receive-routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { createHooksService } from './service.ts';
@@ -16,7 +17,7 @@ declare module 'fastify' {
 async function services(app: FastifyInstance): Promise<void> {
   // buildApp refuses to start without a secret key, so one is always there.
   const secretBox = createSecretBox(app.config.secretKey ?? '');
-  app.decorate('hooks', createHooksService(app.db, { secretBox }));
+  app.decorate('hooks', createHooksService(app.db, { secretBox, handlers: app.hookHandlers }));
 }
 
 export default definePackage({
@@ -31,5 +32,6 @@ export default definePackage({
   services: fp(services, { name: 'hooks' }),
   api: apiRoutes,
   receivers: receiveRoutes,
+  hooks: { inbox: inboxHandler },
   commands: registerCommands,
 });

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Db, isUniqueViolation, nowIso } from '../../core/db.ts';
+import type { HookHandler } from '../../core/hook-handlers.ts';
 import {
   DeliveryNotFoundError,
   DeliveryRefusedError,
@@ -9,7 +10,6 @@ import {
   InvalidDeliveryError,
   InvalidHookError,
 } from './errors.ts';
-import { HANDLERS } from './handlers.ts';
 import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -170,12 +170,12 @@ function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: s
   return { secret: given, generated: false };
 }
 
-function checkNewHook(input: NewHook): void {
+function checkNewHook(input: NewHook, handlers: ReadonlyMap<string, HookHandler>): void {
   if (!NAME.test(input.name)) {
     throw new InvalidHookError('the name must be 1 to 100 letters, digits, . _ or -, starting with a letter or digit');
   }
-  if (!HANDLERS.includes(input.handler)) {
-    throw new InvalidHookError(`unknown handler "${input.handler}"; handlers: ${HANDLERS.join(', ')}`);
+  if (!handlers.has(input.handler)) {
+    throw new InvalidHookError(`unknown handler "${input.handler}"; handlers: ${[...handlers.keys()].join(', ')}`);
   }
   const path = input.legacyPath;
   if (path !== undefined) {
@@ -190,10 +190,12 @@ function checkNewHook(input: NewHook): void {
 
 export interface HooksServiceOptions {
   secretBox: SecretBox;
+  /** The handlers a hook may name, from every package. */
+  handlers: ReadonlyMap<string, HookHandler>;
   now?: () => Date;
 }
 
-export function createHooksService(db: Db, { secretBox, now = () => new Date() }: HooksServiceOptions) {
+export function createHooksService(db: Db, { secretBox, handlers, now = () => new Date() }: HooksServiceOptions) {
   async function hookByName(name: string): Promise<HookRow> {
     const row = await repository.findHookByName(db, name);
     if (!row) throw new HookNotFoundError(name);
@@ -203,7 +205,7 @@ export function createHooksService(db: Db, { secretBox, now = () => new Date() }
   return {
     /** Creates a hook; `secret` is the plaintext when it was generated here, to be shown once. */
     async createHook(input: NewHook): Promise<{ hook: Hook; generatedSecret: string | undefined }> {
-      checkNewHook(input);
+      checkNewHook(input, handlers);
       const mode = checkedMode(input.verify);
       const { secret, generated } = checkedSecret(mode, input.secret);
       if (await repository.findHookByName(db, input.name)) throw new HookTakenError(`hook name "${input.name}"`);
