@@ -192,10 +192,15 @@ export interface HooksServiceOptions {
   secretBox: SecretBox;
   /** The handlers a hook may name, from every package. */
   handlers: ReadonlyMap<string, HookHandler>;
+  /** Called when a delivery becomes due at once (stored, replayed): wakes this process's worker. */
+  onPending?: () => void;
   now?: () => Date;
 }
 
-export function createHooksService(db: Db, { secretBox, handlers, now = () => new Date() }: HooksServiceOptions) {
+export function createHooksService(
+  db: Db,
+  { secretBox, handlers, onPending, now = () => new Date() }: HooksServiceOptions,
+) {
   async function hookByName(name: string): Promise<HookRow> {
     const row = await repository.findHookByName(db, name);
     if (!row) throw new HookNotFoundError(name);
@@ -266,7 +271,10 @@ export function createHooksService(db: Db, { secretBox, handlers, now = () => ne
         body: delivery.body,
         sender_ip: delivery.senderIp,
       });
-      if (inserted) return { ...inserted, duplicate: false };
+      if (inserted) {
+        onPending?.();
+        return { ...inserted, duplicate: false };
+      }
       // The conflicting insert has committed (PostgreSQL waits for it), so the row is there.
       const existing = await repository.findDeliveryByExternalId(db, hook.id, externalId);
       if (!existing) throw new Error(`delivery ${externalId} of hook ${name} conflicted but is not there`);

@@ -35,12 +35,29 @@ export interface HookDeliveryTable {
   last_error: string | null;
 }
 
+export type AttemptOutcome = 'ok' | 'error';
+
+/** One run of a delivery's handler. */
+export interface HookAttemptTable {
+  id: Generated<number>;
+  delivery_id: number;
+  /** The delivery's attempt count at this run: 1 for the first. */
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: AttemptOutcome;
+  error: string | null;
+}
+
 export interface HooksTables {
   hooks: HookTable;
   hook_deliveries: HookDeliveryTable;
+  hook_attempts: HookAttemptTable;
 }
 
 export type HookRow = Selectable<HookTable>;
 export type NewHookRow = Insertable<HookTable>;
 export type DeliveryRow = Selectable<HookDeliveryTable>;
 export type NewDeliveryRow = Insertable<HookDeliveryTable>;
+export type AttemptRow = Selectable<HookAttemptTable>;
+export type NewAttemptRow = Insertable<HookAttemptTable>;
