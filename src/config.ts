@@ -18,6 +18,8 @@ export interface Config {
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
   loginLockoutMs: number;
+  /** Whether this process runs hook handlers; off for processes that only receive. */
+  hookWorker: boolean;
   /** Runs of a delivery's handler before it is marked failed. */
   hookMaxAttempts: number;
   /** Wait before the first retry; each further retry waits twice as long (capped at an hour). */
@@ -49,6 +51,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
     loginLockoutMs: duration(env, 'ENDPOINT_LOGIN_LOCKOUT', '15m'),
+    hookWorker: oneOf(env, 'ENDPOINT_HOOK_WORKER', 'on', ['on', 'off']) === 'on',
     hookMaxAttempts: integer(env, 'ENDPOINT_HOOK_MAX_ATTEMPTS', 10, 1, 100),
     hookRetryBaseMs: duration(env, 'ENDPOINT_HOOK_RETRY_BASE', '10s'),
     hookLeaseMs: duration(env, 'ENDPOINT_HOOK_LEASE', '5m'),

@@ -22,8 +22,9 @@ function standardHeaders(secret: string, id: string, payload = PAYLOAD, sentAt =
   };
 }
 
+// No worker: these tests look at deliveries as receiving left them.
 async function setUp(t: TestContext, env: Record<string, string> = {}) {
-  const server = await startTestServer(t, { env });
+  const server = await startTestServer(t, { env: { ENDPOINT_HOOK_WORKER: 'off', ...env } });
   const hook = await addHook(server.app, 'billing', 'standard');
   return { server, hook };
 }

@@ -7,17 +7,41 @@ import { inboxHandler } from './handlers.ts';
 import { receiveRoutes } from './receive-routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { createHooksService } from './service.ts';
+import { createDeliveryWorker, type DeliveryWorker } from './worker.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     hooks: ReturnType<typeof createHooksService>;
+    deliveryWorker: DeliveryWorker;
   }
 }
 
 async function services(app: FastifyInstance): Promise<void> {
+  const { config } = app;
+  const worker = createDeliveryWorker(app.db, {
+    handlers: app.hookHandlers,
+    log: app.log.child({ component: 'hook-worker' }),
+    maxAttempts: config.hookMaxAttempts,
+    retryBaseMs: config.hookRetryBaseMs,
+    leaseMs: config.hookLeaseMs,
+    pollMs: config.hookPollMs,
+  });
   // buildApp refuses to start without a secret key, so one is always there.
-  const secretBox = createSecretBox(app.config.secretKey ?? '');
-  app.decorate('hooks', createHooksService(app.db, { secretBox, handlers: app.hookHandlers }));
+  const secretBox = createSecretBox(config.secretKey ?? '');
+  app.decorate(
+    'hooks',
+    createHooksService(app.db, {
+      secretBox,
+      handlers: app.hookHandlers,
+      onPending: worker.wake,
+      leaseMs: config.hookLeaseMs,
+    }),
+  );
+  app.decorate('deliveryWorker', worker);
+  // Started once the app is ready and stopped before it closes, so its last attempts still
+  // have the database.
+  if (config.hookWorker) app.addHook('onReady', async () => worker.start());
+  app.addHook('preClose', async () => worker.stop());
 }
 
 export default definePackage({

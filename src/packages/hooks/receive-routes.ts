@@ -22,7 +22,7 @@ function publicUrl(request: FastifyRequest, configured: string | undefined): str
  * answers only once the delivery is committed: 202 for a new one, 200 for a redelivery.
  */
 export async function receiveRoutes(app: FastifyInstance): Promise<void> {
-  const { config, hooks } = app;
+  const { config, hooks, deliveryWorker } = app;
   // Verifiers need the exact bytes the sender signed, so no body is parsed here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(MEDIA_TYPES, { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_request, body, done) =>
@@ -44,6 +44,12 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
           url: publicUrl(request, config.publicUrl),
           senderIp: request.ip,
         });
+        if (received.inline) {
+          const { fallback } = received.inline;
+          // A redelivery was answered the first time; running the handler again could race the worker.
+          const answer = received.duplicate ? fallback : await deliveryWorker.runInline(received.id, fallback);
+          return reply.code(200).type(answer.contentType).send(answer.body);
+        }
         return reply.code(received.duplicate ? 200 : 202).send({ id: received.id, status: received.status });
       } catch (error) {
         if (error instanceof DeliveryRefusedError) {

@@ -80,6 +80,8 @@ export interface ReceivedDelivery {
   status: DeliveryStatus;
   /** True when the hook already held a delivery with this external id: nothing was stored. */
   duplicate: boolean;
+  /** Set when the hook's handler answers the sender: a new delivery is then stored already claimed for it. */
+  inline?: HookHandler['inline'];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -194,12 +196,14 @@ export interface HooksServiceOptions {
   handlers: ReadonlyMap<string, HookHandler>;
   /** Called when a delivery becomes due at once (stored, replayed): wakes this process's worker. */
   onPending?: () => void;
+  /** How long a delivery stored claimed for an inline handler stays claimed (the worker's lease). */
+  leaseMs?: number;
   now?: () => Date;
 }
 
 export function createHooksService(
   db: Db,
-  { secretBox, handlers, onPending, now = () => new Date() }: HooksServiceOptions,
+  { secretBox, handlers, onPending, leaseMs = 300_000, now = () => new Date() }: HooksServiceOptions,
 ) {
   async function hookByName(name: string): Promise<HookRow> {
     const row = await repository.findHookByName(db, name);
@@ -260,11 +264,16 @@ export function createHooksService(
       const externalId = verdict.deliveryId ?? randomUUID();
       if (!EXTERNAL_ID.test(externalId))
         throw new InvalidDeliveryError('the delivery id must be 1 to 255 characters, without NUL');
+      // A handler that answers the sender gets the delivery claimed in the very insert, so no
+      // worker takes it before the request runs it; should this process die first, the lease
+      // lapses and a worker does.
+      const inline = handlers.get(hook.handler)?.inline;
       const inserted = await repository.insertDeliveryOnce(db, {
         hook_id: hook.id,
         external_id: externalId,
-        status: 'pending',
-        next_attempt_at: nowIso(receivedAt),
+        status: inline ? 'processing' : 'pending',
+        attempts: inline ? 1 : 0,
+        next_attempt_at: nowIso(inline ? new Date(receivedAt.getTime() + leaseMs) : receivedAt),
         received_at: nowIso(receivedAt),
         content_type: delivery.contentType,
         headers: JSON.stringify(keptHeaders(delivery.headers)),
@@ -272,13 +281,13 @@ export function createHooksService(
         sender_ip: delivery.senderIp,
       });
       if (inserted) {
-        onPending?.();
-        return { ...inserted, duplicate: false };
+        if (!inline) onPending?.();
+        return { ...inserted, duplicate: false, inline };
       }
       // The conflicting insert has committed (PostgreSQL waits for it), so the row is there.
       const existing = await repository.findDeliveryByExternalId(db, hook.id, externalId);
       if (!existing) throw new Error(`delivery ${externalId} of hook ${name} conflicted but is not there`);
-      return { ...existing, duplicate: true };
+      return { ...existing, duplicate: true, inline };
     },
 
     async listDeliveries(hookName: string, page: Page, status: DeliveryStatus | undefined): Promise<Paged<Delivery>> {

@@ -1,0 +1,106 @@
+import { sql } from 'kysely';
+import { type Db, isPostgres } from '../../core/db.ts';
+import type { AttemptOutcome, DeliveryRow } from './table.ts';
+
+/** A claimed delivery with what its handler needs. */
+export type ClaimedDelivery = Pick<
+  DeliveryRow,
+  'id' | 'external_id' | 'attempts' | 'content_type' | 'headers' | 'body' | 'received_at'
+> & { hook: string; handler: string };
+
+export interface FinishedAttempt {
+  deliveryId: number;
+  /** The delivery's attempt count when it was claimed: the fence against a stale worker. */
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  outcome: AttemptOutcome;
+  error: string | null;
+  /** What the delivery becomes: done, pending again at `retryAt`, or failed. */
+  status: 'done' | 'pending' | 'failed';
+  retryAt?: string;
+}
+
+/**
+ * Claims up to `limit` due deliveries for this worker until `leaseUntil`: pending ones whose
+ * time has come, and processing ones whose claim has lapsed (their worker died). On PostgreSQL
+ * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row;
+ * SQLite runs the one UPDATE under its write lock, which serializes claims by itself.
+ */
+export async function claimDue(db: Db, now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+  let due = db
+    .selectFrom('hook_deliveries')
+    .select('id')
+    .where('status', 'in', ['pending', 'processing'])
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  if (isPostgres(db)) due = due.forUpdate().skipLocked();
+  const claimed = await db
+    .updateTable('hook_deliveries')
+    .set({ status: 'processing', attempts: sql`attempts + 1`, next_attempt_at: leaseUntil })
+    .where('id', 'in', due)
+    .returning('id')
+    .execute();
+  if (claimed.length === 0) return [];
+  return claimedDeliveries(
+    db,
+    claimed.map((row) => row.id),
+  );
+}
+
+/** The claimed deliveries by id, with their hook's name and handler. */
+export function claimedDeliveries(db: Db, ids: number[]): Promise<ClaimedDelivery[]> {
+  return db
+    .selectFrom('hook_deliveries')
+    .innerJoin('hooks', 'hooks.id', 'hook_deliveries.hook_id')
+    .select([
+      'hook_deliveries.id',
+      'hook_deliveries.external_id',
+      'hook_deliveries.attempts',
+      'hook_deliveries.content_type',
+      'hook_deliveries.headers',
+      'hook_deliveries.body',
+      'hook_deliveries.received_at',
+      'hooks.name as hook',
+      'hooks.handler',
+    ])
+    .where('hook_deliveries.id', 'in', ids)
+    .orderBy('hook_deliveries.id')
+    .execute();
+}
+
+/**
+ * Records an attempt and moves its delivery on, in one transaction. Nothing changes when the
+ * delivery is no longer this worker's claim (its lease lapsed and another worker took it, or it
+ * was replayed meanwhile): the attempt is then not recorded either. Answers whether it was.
+ */
+export function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable('hook_deliveries')
+      .set({
+        status: attempt.status,
+        last_error: attempt.error,
+        ...(attempt.status === 'pending' && attempt.retryAt && { next_attempt_at: attempt.retryAt }),
+        ...(attempt.status === 'done' && { processed_at: attempt.finishedAt }),
+      })
+      .where('id', '=', attempt.deliveryId)
+      .where('status', '=', 'processing')
+      .where('attempts', '=', attempt.attempt)
+      .executeTakeFirst();
+    if (moved.numUpdatedRows === 0n) return false;
+    await trx
+      .insertInto('hook_attempts')
+      .values({
+        delivery_id: attempt.deliveryId,
+        attempt: attempt.attempt,
+        started_at: attempt.startedAt,
+        finished_at: attempt.finishedAt,
+        outcome: attempt.outcome,
+        error: attempt.error,
+      })
+      .execute();
+    return true;
+  });
+}

@@ -1,0 +1,168 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { type Db, nowIso } from '../../core/db.ts';
+import type { HandledDelivery, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
+import { type ClaimedDelivery, claimDue, claimedDeliveries, finishAttempt } from './queue.ts';
+
+export interface DeliveryWorkerOptions {
+  handlers: ReadonlyMap<string, HookHandler>;
+  log: FastifyBaseLogger;
+  maxAttempts: number;
+  retryBaseMs: number;
+  leaseMs: number;
+  pollMs: number;
+  /** Deliveries claimed, and handled concurrently, at a time. */
+  batchSize?: number;
+  now?: () => Date;
+}
+
+const MAX_RETRY_DELAY_MS = 3_600_000;
+const MAX_ERROR_LENGTH = 2000;
+
+/** The wait after a failed attempt: the base, doubled for each attempt before it, at most an hour. */
+export function retryDelayMs(retryBaseMs: number, attempt: number): number {
+  return Math.min(retryBaseMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message || error.name : String(error);
+  return text.slice(0, MAX_ERROR_LENGTH);
+}
+
+function toHandled(delivery: ClaimedDelivery): HandledDelivery {
+  return {
+    id: delivery.id,
+    hook: delivery.hook,
+    externalId: delivery.external_id,
+    contentType: delivery.content_type,
+    headers: JSON.parse(delivery.headers),
+    body: Buffer.from(delivery.body),
+    receivedAt: delivery.received_at,
+    attempt: delivery.attempts,
+  };
+}
+
+/**
+ * Runs hook handlers on stored deliveries, never inside the sender's request (inline handlers
+ * aside, and only after the commit). Every server process runs one: it claims due deliveries
+ * with a lease, so processes on one database share the work and a crashed process's claims are
+ * taken over when their lease lapses; it wakes at once for deliveries this process stored, and
+ * polls for the rest (other processes' deliveries, retries falling due).
+ */
+export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
+  const { handlers, log, maxAttempts, retryBaseMs, leaseMs, pollMs, batchSize = 16, now = () => new Date() } = options;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let woken = false;
+  let wakeUp: (() => void) | undefined;
+
+  /** Runs one claimed delivery's handler and records the attempt; answers the handler's reply. */
+  async function attempt(delivery: ClaimedDelivery): Promise<HandlerReply | undefined> {
+    const startedAt = nowIso(now());
+    let reply: HandlerReply | undefined;
+    let error: string | null = null;
+    try {
+      const handler = handlers.get(delivery.handler);
+      if (!handler) throw new Error(`no handler named "${delivery.handler}" is installed`);
+      reply = await handler.handle(toHandled(delivery), { db, log });
+    } catch (thrown) {
+      error = errorText(thrown);
+    }
+    const finished = now();
+    const last = delivery.attempts >= maxAttempts;
+    const status = error === null ? 'done' : last ? 'failed' : 'pending';
+    const retryAt = nowIso(new Date(finished.getTime() + retryDelayMs(retryBaseMs, delivery.attempts)));
+    const recorded = await finishAttempt(db, {
+      deliveryId: delivery.id,
+      attempt: delivery.attempts,
+      startedAt,
+      finishedAt: nowIso(finished),
+      outcome: error === null ? 'ok' : 'error',
+      error,
+      status,
+      retryAt,
+    });
+    const context = { delivery: delivery.id, hook: delivery.hook, attempt: delivery.attempts };
+    if (!recorded) log.warn(context, 'hook delivery was claimed elsewhere meanwhile; this attempt is not recorded');
+    else if (status === 'failed') log.error({ ...context, error }, 'hook delivery failed for good');
+    else if (status === 'pending') log.warn({ ...context, error, retryAt }, 'hook handler failed; will retry');
+    if (error !== null) throw new Error(error);
+    return reply;
+  }
+
+  function idle(): Promise<void> {
+    if (woken) {
+      woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, pollMs);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        woken = false;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  /** Claims one batch of due deliveries and runs them; answers how many there were. */
+  async function runDue(): Promise<number> {
+    const at = now();
+    const claimed = await claimDue(db, nowIso(at), nowIso(new Date(at.getTime() + leaseMs)), batchSize);
+    // A failed attempt is already recorded and logged; the batch goes on.
+    await Promise.all(claimed.map((delivery) => attempt(delivery).catch(() => undefined)));
+    return claimed.length;
+  }
+
+  async function work(): Promise<void> {
+    while (running) {
+      let ran = 0;
+      try {
+        ran = await runDue();
+      } catch (error) {
+        log.error({ error: errorText(error) }, 'could not claim hook deliveries');
+      }
+      if (ran === 0) await idle();
+    }
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      loop = work();
+    },
+
+    /** Stops claiming, and resolves once the attempts under way have been recorded. */
+    async stop(): Promise<void> {
+      running = false;
+      wakeUp?.();
+      await loop;
+    },
+
+    runDue,
+
+    /** Looks for due deliveries now rather than at the next poll. */
+    wake(): void {
+      woken = true;
+      wakeUp?.();
+    },
+
+    /**
+     * Runs the handler of a delivery that receiving claimed for an inline answer, inside the
+     * request; answers the handler's reply, or `fallback` when it fails (the worker retries it).
+     */
+    async runInline(deliveryId: number, fallback: HandlerReply): Promise<HandlerReply> {
+      const [delivery] = await claimedDeliveries(db, [deliveryId]);
+      if (!delivery) return fallback;
+      try {
+        return (await attempt(delivery)) ?? fallback;
+      } catch {
+        return fallback;
+      }
+    },
+  };
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
