@@ -19,13 +19,17 @@ export interface TestServer {
 
 /**
  * A real server on a free loopback port over a fresh, migrated database, closed and dropped
- * when the test ends. `env` adds ENDPOINT_* settings; `setupToken` opens /setup.
+ * when the test ends. `env` adds ENDPOINT_* settings; `setupToken` opens /setup; `databaseUrl`
+ * starts it over another test server's database.
  */
 export async function startTestServer(
   t: Pick<TestContext, 'after'>,
-  options: { env?: Record<string, string>; setupToken?: string } = {},
+  options: { env?: Record<string, string>; setupToken?: string; databaseUrl?: string } = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase();
+  // A second server on another's database shares it and leaves dropping it to the first.
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase();
   const config = loadConfig({
     ENDPOINT_DATABASE_URL: database.url,
     ENDPOINT_SECRET_KEY: TEST_SECRET_KEY,
