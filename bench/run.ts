@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { Webhook } from 'standardwebhooks';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
@@ -22,9 +23,10 @@ const env = {
   ENDPOINT_SECRET_KEY: 'bench-secret-key-that-is-long-enough-0123456789',
 };
 
-function cli(...args: string[]): void {
+function cli(...args: string[]): string {
   const result = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`endpoint ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
 }
 
 function freePort(): Promise<number> {
@@ -56,6 +58,7 @@ async function load(url: string, headers: Record<string, string> = {}) {
 
 cli('init-db');
 cli('add-user', '--username', 'bench', '--password', PASSWORD);
+const hookSecret = cli('add-hook', '--name', 'bench', '--handler', 'inbox', '--verify', 'standard');
 const [port, baselinePort] = [await freePort(), await freePort()];
 const server = await start([BIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], /Server listening/);
 const baseline = await start([BASELINE, String(baselinePort)], /listening/);
@@ -82,6 +85,43 @@ try {
     const { rps, p99 } = await load(base + path, headers);
     console.log(`${name}: ${Math.round(rps)} req/s, p99 ${p99} ms, ${(rps / reference.rps).toFixed(2)}x baseline`);
   }
+
+  // Every call a new signed Standard Webhooks delivery: verified, committed (synchronous=FULL on
+  // SQLite), answered 202, then run by the worker in the same process.
+  const signer = new Webhook(hookSecret);
+  let sent = 0;
+  const payload = JSON.stringify({ type: 'bench.event', data: { n: 1 } });
+  const hooks = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        path: '/hooks/bench',
+        setupRequest: (request) => {
+          const id = `msg_${sent++}`;
+          const at = new Date();
+          return {
+            ...request,
+            body: payload,
+            headers: {
+              'content-type': 'application/json',
+              'webhook-id': id,
+              'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+              'webhook-signature': signer.sign(id, at, payload),
+            },
+          };
+        },
+      },
+    ],
+  });
+  if (hooks.non2xx > 0 || hooks.errors > 0) throw new Error(`hooks: ${hooks.non2xx} non-2xx, ${hooks.errors} errors`);
+  const rps = hooks.requests.average;
+  console.log(
+    `POST /hooks/:name (standard, stored before 202): ${Math.round(rps)} req/s, p99 ${hooks.latency.p99} ms, ` +
+      `${(rps / reference.rps).toFixed(2)}x baseline`,
+  );
 
   // Login is argon2id-bound on purpose; measured one at a time for its latency.
   const LOGINS = 20;

@@ -6,7 +6,7 @@ import { packages } from '../src/app.ts';
 import { createDb, type Db } from '../src/core/db.ts';
 import type { HandledDelivery, HookHandler } from '../src/core/hook-handlers.ts';
 import { assertMigrated, migrateToLatest } from '../src/core/migrate.ts';
-import { claimDue, finishAttempt } from '../src/packages/hooks/queue.ts';
+import { claimDue, finishAttempts } from '../src/packages/hooks/queue.ts';
 import { createSecretBox } from '../src/packages/hooks/secret-box.ts';
 import { createHooksService } from '../src/packages/hooks/service.ts';
 import { createDeliveryWorker } from '../src/packages/hooks/worker.ts';
@@ -189,15 +189,17 @@ describe('the delivery worker', () => {
     assert.equal((await delivery(id)).status, 'done');
     assert.equal((await delivery(id)).attempts, 2);
     // The first worker comes back from the dead with its result: it changes nothing.
-    const stale = await finishAttempt(db, {
-      deliveryId: id,
-      attempt: 1,
-      startedAt: now.toISOString(),
-      finishedAt: clock.now().toISOString(),
-      outcome: 'error',
-      error: 'late',
-      status: 'pending',
-    });
+    const [stale] = await finishAttempts(db, [
+      {
+        deliveryId: id,
+        attempt: 1,
+        startedAt: now.toISOString(),
+        finishedAt: clock.now().toISOString(),
+        outcome: 'error',
+        error: 'late',
+        status: 'pending',
+      },
+    ]);
     assert.equal(stale, false);
     assert.equal((await delivery(id)).status, 'done');
     assert.deepEqual(

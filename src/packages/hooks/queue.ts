@@ -71,36 +71,43 @@ export function claimedDeliveries(db: Db, ids: number[]): Promise<ClaimedDeliver
 }
 
 /**
- * Records an attempt and moves its delivery on, in one transaction. Nothing changes when the
- * delivery is no longer this worker's claim (its lease lapsed and another worker took it, or it
- * was replayed meanwhile): the attempt is then not recorded either. Answers whether it was.
+ * Records attempts and moves their deliveries on, all in one transaction (one commit for a
+ * whole batch). A delivery no longer this worker's claim (its lease lapsed and another worker
+ * took it, or it was replayed meanwhile) is left as it is, and its attempt is not recorded.
+ * Answers, for each attempt, whether it was.
  */
-export function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
+export function finishAttempts(db: Db, attempts: FinishedAttempt[]): Promise<boolean[]> {
   return db.transaction().execute(async (trx) => {
-    const moved = await trx
-      .updateTable('hook_deliveries')
-      .set({
-        status: attempt.status,
-        last_error: attempt.error,
-        ...(attempt.status === 'pending' && attempt.retryAt && { next_attempt_at: attempt.retryAt }),
-        ...(attempt.status === 'done' && { processed_at: attempt.finishedAt }),
-      })
-      .where('id', '=', attempt.deliveryId)
-      .where('status', '=', 'processing')
-      .where('attempts', '=', attempt.attempt)
-      .executeTakeFirst();
-    if (moved.numUpdatedRows === 0n) return false;
-    await trx
-      .insertInto('hook_attempts')
-      .values({
-        delivery_id: attempt.deliveryId,
-        attempt: attempt.attempt,
-        started_at: attempt.startedAt,
-        finished_at: attempt.finishedAt,
-        outcome: attempt.outcome,
-        error: attempt.error,
-      })
-      .execute();
-    return true;
+    const recorded = [];
+    for (const attempt of attempts) recorded.push(await finishAttempt(trx, attempt));
+    return recorded;
   });
+}
+
+async function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
+  const moved = await db
+    .updateTable('hook_deliveries')
+    .set({
+      status: attempt.status,
+      last_error: attempt.error,
+      ...(attempt.status === 'pending' && attempt.retryAt && { next_attempt_at: attempt.retryAt }),
+      ...(attempt.status === 'done' && { processed_at: attempt.finishedAt }),
+    })
+    .where('id', '=', attempt.deliveryId)
+    .where('status', '=', 'processing')
+    .where('attempts', '=', attempt.attempt)
+    .executeTakeFirst();
+  if (moved.numUpdatedRows === 0n) return false;
+  await db
+    .insertInto('hook_attempts')
+    .values({
+      delivery_id: attempt.deliveryId,
+      attempt: attempt.attempt,
+      started_at: attempt.startedAt,
+      finished_at: attempt.finishedAt,
+      outcome: attempt.outcome,
+      error: attempt.error,
+    })
+    .execute();
+  return true;
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Db, isUniqueViolation, nowIso } from '../../core/db.ts';
+import { createGroupCommit } from '../../core/group-commit.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
 import {
   DeliveryNotFoundError,
@@ -13,7 +14,7 @@ import {
 import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
-import type { DeliveryStatus, HookRow, VerifyMode } from './table.ts';
+import type { DeliveryStatus, HookRow, NewDeliveryRow, VerifyMode } from './table.ts';
 import type { RequestHeaders } from './verify/common.ts';
 import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
@@ -205,6 +206,15 @@ export function createHooksService(
   db: Db,
   { secretBox, handlers, onPending, leaseMs = 300_000, now = () => new Date() }: HooksServiceOptions,
 ) {
+  // Concurrent deliveries share a commit: each is still answered only once its own is durable.
+  const storeDelivery = createGroupCommit((rows: NewDeliveryRow[]) =>
+    db.transaction().execute(async (trx) => {
+      const stored = [];
+      for (const row of rows) stored.push(await repository.insertDeliveryOnce(trx, row));
+      return stored;
+    }),
+  );
+
   async function hookByName(name: string): Promise<HookRow> {
     const row = await repository.findHookByName(db, name);
     if (!row) throw new HookNotFoundError(name);
@@ -268,7 +278,7 @@ export function createHooksService(
       // worker takes it before the request runs it; should this process die first, the lease
       // lapses and a worker does.
       const inline = handlers.get(hook.handler)?.inline;
-      const inserted = await repository.insertDeliveryOnce(db, {
+      const inserted = await storeDelivery({
         hook_id: hook.id,
         external_id: externalId,
         status: inline ? 'processing' : 'pending',

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { type Db, nowIso } from '../../core/db.ts';
 import type { HandledDelivery, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
-import { type ClaimedDelivery, claimDue, claimedDeliveries, finishAttempt } from './queue.ts';
+import { type ClaimedDelivery, claimDue, claimedDeliveries, type FinishedAttempt, finishAttempts } from './queue.ts';
 
 export interface DeliveryWorkerOptions {
   handlers: ReadonlyMap<string, HookHandler>;
@@ -55,8 +55,8 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
   let woken = false;
   let wakeUp: (() => void) | undefined;
 
-  /** Runs one claimed delivery's handler and records the attempt; answers the handler's reply. */
-  async function attempt(delivery: ClaimedDelivery): Promise<HandlerReply | undefined> {
+  /** Runs one claimed delivery's handler; answers how the attempt went, to be recorded. */
+  async function run(delivery: ClaimedDelivery): Promise<{ attempt: FinishedAttempt; reply?: HandlerReply }> {
     const startedAt = nowIso(now());
     let reply: HandlerReply | undefined;
     let error: string | null = null;
@@ -68,10 +68,8 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       error = errorText(thrown);
     }
     const finished = now();
-    const last = delivery.attempts >= maxAttempts;
-    const status = error === null ? 'done' : last ? 'failed' : 'pending';
-    const retryAt = nowIso(new Date(finished.getTime() + retryDelayMs(retryBaseMs, delivery.attempts)));
-    const recorded = await finishAttempt(db, {
+    const status = error === null ? 'done' : delivery.attempts >= maxAttempts ? 'failed' : 'pending';
+    const attempt: FinishedAttempt = {
       deliveryId: delivery.id,
       attempt: delivery.attempts,
       startedAt,
@@ -79,14 +77,27 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       outcome: error === null ? 'ok' : 'error',
       error,
       status,
-      retryAt,
+      retryAt: nowIso(new Date(finished.getTime() + retryDelayMs(retryBaseMs, delivery.attempts))),
+    };
+    return { attempt, reply };
+  }
+
+  /** Runs the deliveries' handlers side by side, then records every attempt in one commit. */
+  async function runAll(deliveries: ClaimedDelivery[]) {
+    const runs = await Promise.all(deliveries.map(run));
+    const recorded = await finishAttempts(
+      db,
+      runs.map((ran) => ran.attempt),
+    );
+    runs.forEach(({ attempt }, index) => {
+      const context = { delivery: attempt.deliveryId, attempt: attempt.attempt };
+      if (!recorded[index]) log.warn(context, 'hook delivery was claimed elsewhere meanwhile; attempt not recorded');
+      else if (attempt.status === 'failed') log.error({ ...context, error: attempt.error }, 'hook delivery failed');
+      else if (attempt.status === 'pending') {
+        log.warn({ ...context, error: attempt.error, retryAt: attempt.retryAt }, 'hook handler failed; will retry');
+      }
     });
-    const context = { delivery: delivery.id, hook: delivery.hook, attempt: delivery.attempts };
-    if (!recorded) log.warn(context, 'hook delivery was claimed elsewhere meanwhile; this attempt is not recorded');
-    else if (status === 'failed') log.error({ ...context, error }, 'hook delivery failed for good');
-    else if (status === 'pending') log.warn({ ...context, error, retryAt }, 'hook handler failed; will retry');
-    if (error !== null) throw new Error(error);
-    return reply;
+    return runs;
   }
 
   function idle(): Promise<void> {
@@ -110,8 +121,7 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
   async function runDue(): Promise<number> {
     const at = now();
     const claimed = await claimDue(db, nowIso(at), nowIso(new Date(at.getTime() + leaseMs)), batchSize);
-    // A failed attempt is already recorded and logged; the batch goes on.
-    await Promise.all(claimed.map((delivery) => attempt(delivery).catch(() => undefined)));
+    if (claimed.length > 0) await runAll(claimed);
     return claimed.length;
   }
 
@@ -156,11 +166,8 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
     async runInline(deliveryId: number, fallback: HandlerReply): Promise<HandlerReply> {
       const [delivery] = await claimedDeliveries(db, [deliveryId]);
       if (!delivery) return fallback;
-      try {
-        return (await attempt(delivery)) ?? fallback;
-      } catch {
-        return fallback;
-      }
+      const [{ attempt, reply }] = await runAll([delivery]);
+      return (attempt.outcome === 'ok' && reply) || fallback;
     },
   };
 }
