@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Db, isUniqueViolation, nowIso } from '../../core/db.ts';
+import { sql } from 'kysely';
+import { type Db, isPostgres, isUniqueViolation, nowIso } from '../../core/db.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
 import {
@@ -207,8 +208,11 @@ export function createHooksService(
   { secretBox, handlers, onPending, leaseMs = 300_000, now = () => new Date() }: HooksServiceOptions,
 ) {
   // Concurrent deliveries share a commit: each is still answered only once its own is durable.
+  const postgres = isPostgres(db);
   const storeDelivery = createGroupCommit((rows: NewDeliveryRow[]) =>
     db.transaction().execute(async (trx) => {
+      // Durable on the server's disk before the sender hears OK, whatever the server's default.
+      if (postgres) await sql`set local synchronous_commit = on`.execute(trx);
       const stored = [];
       for (const row of rows) stored.push(await repository.insertDeliveryOnce(trx, row));
       return stored;
