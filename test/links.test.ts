@@ -349,7 +349,7 @@ describe('a Twilio number sending SMS to the links hook', () => {
     assert.deepEqual(listedUrls(html), ['https://example.org/read', 'https://www.example.net/watch']);
     assert.match(html, /<td>\+1555\*\*\*\*\*67<\/td>/);
 
-    const forged = { ...sms('https://evil.example'), From: FROM };
+    const forged = sms('https://evil.example');
     const signedOther = twilio.getExpectedTwilioSignature('f'.repeat(32), `${server.url}/hooks/sms`, forged);
     const refused = await postHook(server.url, '/hooks/sms', new URLSearchParams(forged).toString(), {
       'content-type': 'application/x-www-form-urlencoded',
