@@ -272,6 +272,7 @@ describe('GET /links', () => {
     const beyond = await page(client, '/links?limit=2&offset=50');
     assert.deepEqual(listedUrls(beyond), []);
     assert.match(beyond, /No more links/);
+    assert.match(beyond, /<a href="\/links\?limit=2&amp;offset=4">Newer<\/a>/, 'back to the last page');
     assert.deepEqual(listedUrls(await page(client, '/links')).length, 6, 'all on one page by default');
   });
 

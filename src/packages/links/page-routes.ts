@@ -10,7 +10,7 @@ const LinksQuerySchema = Type.Object({
   q: Type.Optional(TextSchema({ maxLength: 200 })),
 });
 
-/** `/links?q=&limit=&offset=` with these changes, keeping the rest. */
+/** The address of another page of the same search. */
 function pageUrl(query: { q: string; limit: number }, offset: number): string {
   const params = new URLSearchParams();
   if (query.q !== '') params.set('q', query.q);
@@ -35,7 +35,8 @@ export async function pageRoutes(instance: FastifyInstance): Promise<void> {
       csrfToken: reply.generateCsrf(),
       q,
       links,
-      newer: offset > 0 ? pageUrl({ q, limit }, Math.max(0, offset - limit)) : undefined,
+      // From past the end, Newer leads to the last page rather than to another empty one.
+      newer: offset > 0 ? pageUrl({ q, limit }, Math.max(0, Math.min(offset, links.total) - limit)) : undefined,
       older: offset + limit < links.total ? pageUrl({ q, limit }, offset + limit) : undefined,
     });
   });

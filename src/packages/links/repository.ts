@@ -18,16 +18,13 @@ export async function insertLinksOnce(db: Db, rows: NewLinkRow[]): Promise<void>
 }
 
 /**
- * Links whose URL contains `search` (case-insensitively: lower() on both sides, as SQLite's LIKE
- * and PostgreSQL's differ in case), newest message first, each message's links in written order.
+ * Links whose URL contains `search`, all of them when it is empty, newest message first and each
+ * message's links in written order. Case-insensitive through lower() on both sides, as
+ * PostgreSQL's LIKE heeds case where SQLite's does not.
  */
-export async function listLinks(
-  db: Db,
-  search: string | undefined,
-  page: Page,
-): Promise<{ rows: LinkRow[]; total: number }> {
+export async function listLinks(db: Db, search: string, page: Page): Promise<{ rows: LinkRow[]; total: number }> {
   let query = db.selectFrom('links');
-  if (search !== undefined && search !== '') {
+  if (search !== '') {
     // % and _ in the search are themselves, not wildcards.
     const pattern = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
     query = query.where(sql<boolean>`lower(url) like lower(${pattern}) escape '\\'`);

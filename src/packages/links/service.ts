@@ -52,8 +52,8 @@ export async function archiveMessage(db: Db, message: Message, now = new Date())
   return urls;
 }
 
-/** Archived links whose URL contains `search` in any case, newest message first. */
-export async function listLinks(db: Db, search: string | undefined, page: repository.Page): Promise<Paged<Link>> {
+/** Archived links whose URL contains `search` in any case (all for ''), newest message first. */
+export async function listLinks(db: Db, search: string, page: repository.Page): Promise<Paged<Link>> {
   const { rows, total } = await repository.listLinks(db, search, page);
   return { items: rows.map(linkRowToLink), total, ...page };
 }
