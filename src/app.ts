@@ -19,12 +19,19 @@ import { collectHandlers, collectPermissions, type EndpointPackage } from './cor
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
 import hooksPackage from './packages/hooks/index.ts';
+import linksPackage from './packages/links/index.ts';
 import publicPackage from './packages/public/index.ts';
 import tokensPackage from './packages/tokens/index.ts';
 import usersPackage from './packages/users/index.ts';
 
 /** The installed packages; adding one is one line. Order: a package before those that use it. */
-export const packages: readonly EndpointPackage[] = [usersPackage, tokensPackage, publicPackage, hooksPackage];
+export const packages: readonly EndpointPackage[] = [
+  usersPackage,
+  tokensPackage,
+  publicPackage,
+  hooksPackage,
+  linksPackage,
+];
 
 export const permissions = collectPermissions(packages);
 

@@ -2,11 +2,12 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { HooksTables } from '../packages/hooks/table.ts';
+import type { LinksTables } from '../packages/links/table.ts';
 import type { TokensTables } from '../packages/tokens/table.ts';
 import type { UsersTables } from '../packages/users/table.ts';
 
 /** Every table of every package; each package's table.ts brings its own. */
-export type Database = UsersTables & TokensTables & HooksTables;
+export type Database = UsersTables & TokensTables & HooksTables & LinksTables;
 
 export type Db = Kysely<Database>;
 
