@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
 import { describeError } from './cli/run-action.ts';
-import { SETUP_TOKEN_ENV, setupLine } from './server.ts';
+import { type Handover, setupLine } from './server.ts';
 
 // `serve --workers N` forks N copies of itself with node:cluster rather than leaving that to a
 // process manager (pm2, systemd template units, several containers behind a proxy): the workers
@@ -14,6 +14,10 @@ import { SETUP_TOKEN_ENV, setupLine } from './server.ts';
 const MIN_UPTIME_MS = 5000;
 /** Workers in a row dying that soon: the primary gives up rather than fork forever. */
 const MAX_EARLY_DEATHS = 3;
+
+// The primary's hand-over travels in the workers' environment. Its presence also tells serve's own
+// workers from those of another cluster manager (pm2's cluster mode), which run serve whole.
+const HANDOVER_ENV = 'ENDPOINT_CLUSTER_HANDOVER';
 
 const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
@@ -44,7 +48,8 @@ export interface ClusterOptions {
  */
 export function runPrimary(options: ClusterOptions): Promise<number> {
   const log = primaryLogger(options.logLevel);
-  const env = { [SETUP_TOKEN_ENV]: options.setupToken ?? '' };
+  const handover: Handover = { setupToken: options.setupToken };
+  const env = { [HANDOVER_ENV]: JSON.stringify(handover) };
   const startedAt = new Map<Worker, number>();
   let earlyDeaths = 0;
   let announced = false;
@@ -83,6 +88,12 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     log('info', 'starting workers', { workers: options.workers });
     for (let i = 0; i < options.workers; i++) fork();
   });
+}
+
+/** What the primary handed over when this process is one of serve's workers; undefined otherwise. */
+export function handoverFromPrimary(): Handover | undefined {
+  const handover = process.env[HANDOVER_ENV];
+  return cluster.isWorker && handover ? JSON.parse(handover) : undefined;
 }
 
 /**

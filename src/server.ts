@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -15,6 +14,17 @@ export interface ServeOptions {
   migrate: boolean;
   /** Where to print the one-time setup URL; stdout by default. */
   announce?: (line: string) => void;
+  /** Set in a `serve --workers` worker: what its primary handed over. */
+  fromPrimary?: Handover;
+}
+
+/** What a cluster's primary hands each worker (src/cluster.ts). */
+export interface Handover {
+  /**
+   * The setup token, made once and printed by the primary, so whichever worker a browser reaches
+   * accepts the one link printed; undefined when a user exists.
+   */
+  setupToken: string | undefined;
 }
 
 // Never logged, whatever a handler or plugin puts in a log line.
@@ -40,10 +50,6 @@ function requestForLog(request: FastifyRequest) {
   };
 }
 
-// A cluster's primary makes the setup token once, prints it, and hands it to every worker
-// through this variable, so whichever worker a browser reaches accepts the one link printed.
-export const SETUP_TOKEN_ENV = 'ENDPOINT_CLUSTER_SETUP_TOKEN';
-
 /**
  * With no user at all, the first admin is made in the browser through a one-time URL:
  * no default password ever exists. Undefined once a user exists.
@@ -65,7 +71,7 @@ export function setupLine(host: string, port: number, token: string): string {
 export async function startServer(config: Config, options: ServeOptions): Promise<FastifyInstance> {
   const db = createDb(config.databaseUrl);
   if (options.migrate) assertMigrated(await migrateToLatest(db, packages));
-  const setupToken = cluster.isWorker ? process.env[SETUP_TOKEN_ENV] || undefined : await newSetupToken(db);
+  const setupToken = options.fromPrimary ? options.fromPrimary.setupToken : await newSetupToken(db);
   const app = await buildApp(config, {
     db,
     setupToken,
@@ -97,7 +103,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   process.on('SIGTERM', shutdown);
   await app.listen({ host: config.host, port: config.port });
   // In a cluster the primary prints the link, once for all workers.
-  if (setupToken && cluster.isPrimary) {
+  if (setupToken && !options.fromPrimary) {
     const { port } = app.server.address() as AddressInfo;
     (options.announce ?? console.log)(setupLine(config.host, port, setupToken));
   }

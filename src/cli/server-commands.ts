@@ -1,8 +1,7 @@
-import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { runPrimary, runWorker } from '../cluster.ts';
+import { handoverFromPrimary, runPrimary, runWorker } from '../cluster.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { newSetupToken, startServer } from '../server.ts';
 import type { createCliContext } from './context.ts';
@@ -15,7 +14,7 @@ interface ListenOptions {
   port?: string;
 }
 
-interface ServeOptions extends ListenOptions {
+interface ServeCommandOptions extends ListenOptions {
   workers: string;
 }
 
@@ -75,19 +74,20 @@ export function registerServerCommands(program: Command, context: Context): void
     .option('--port <port>', 'port to listen on')
     .option('--workers <n>', `processes sharing the port (node:cluster), 1 to ${MAX_WORKERS}`, '1')
     .action(
-      runAction(async (options: ServeOptions) => {
+      runAction(async (options: ServeCommandOptions) => {
         const workers = workerCount(options.workers);
         const base = context.config();
         if (!base.secretKey) throw new CliError('ENDPOINT_SECRET_KEY must be set for serve (at least 32 characters)');
         const config = listenConfig(base, options);
-        const start = () => startServer(config, { pretty: false, migrate: false });
-        // A cluster worker runs this same command; its primary has checked the database.
-        if (cluster.isWorker) return runWorker(start);
+        const serve = { pretty: false, migrate: false };
+        // A worker runs this same command; its primary has checked the database.
+        const fromPrimary = handoverFromPrimary();
+        if (fromPrimary) return runWorker(() => startServer(config, { ...serve, fromPrimary }));
         const db = await context.db();
         const setupToken = workers > 1 ? await newSetupToken(db) : undefined;
         await context.closeAll();
         if (workers === 1) {
-          await start();
+          await startServer(config, serve);
           return;
         }
         process.exit(await runPrimary({ workers, host: config.host, logLevel: config.logLevel, setupToken }));
