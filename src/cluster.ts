@@ -57,10 +57,10 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
 
   return new Promise((resolve) => {
     const fork = () => startedAt.set(cluster.fork(env), Date.now());
-    const stop = (code: number, fields: Record<string, unknown>) => {
+    const stop = (code: number, reason: string) => {
       if (exitCode !== undefined) return;
       exitCode = code;
-      log('info', 'stopping the workers', fields);
+      log('info', 'stopping the workers', { reason });
       if (startedAt.size === 0) resolve(code);
       // Each worker closes its app: it stops accepting, answers what it has received, exits.
       for (const worker of startedAt.keys()) worker.process.kill('SIGTERM');
@@ -79,12 +79,15 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
       }
       earlyDeaths = lived < MIN_UPTIME_MS ? earlyDeaths + 1 : 0;
       log('error', 'worker died', { worker: worker.process.pid, code, signal, lived });
-      if (earlyDeaths >= MAX_EARLY_DEATHS)
-        stop(1, { reason: `${earlyDeaths} workers died within seconds of starting` });
-      else fork();
+      if (earlyDeaths < MAX_EARLY_DEATHS) {
+        fork();
+        return;
+      }
+      log('error', `${earlyDeaths} workers died within seconds of starting: giving up`);
+      stop(1, 'crash loop');
     });
-    process.on('SIGTERM', () => stop(0, { signal: 'SIGTERM' }));
-    process.on('SIGINT', () => stop(0, { signal: 'SIGINT' }));
+    process.on('SIGTERM', () => stop(0, 'SIGTERM'));
+    process.on('SIGINT', () => stop(0, 'SIGINT'));
     log('info', 'starting workers', { workers: options.workers });
     for (let i = 0; i < options.workers; i++) fork();
   });

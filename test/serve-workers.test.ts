@@ -137,7 +137,7 @@ describe('serve --workers', () => {
     t.after(() => taken.close());
     const { port } = taken.address() as { port: number };
     const server = spawnServer(['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', '2'], {
-      env: { ...env, ENDPOINT_LOG_LEVEL: 'info' },
+      env: { ...env, ENDPOINT_LOG_LEVEL: 'error' },
       detached: true,
     });
     t.after(() => killGroup(server, 'SIGKILL'));
