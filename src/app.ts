@@ -68,6 +68,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Fastify takes a hop count too, though its types list only booleans and addresses.
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     bodyLimit: config.bodyLimit,
+    // A request that reaches a closing server on a kept-alive connection is served, with
+    // `Connection: close`, rather than refused with 503: a sender that already sent a delivery
+    // gets it stored, and each connection still ends after that one answer.
+    return503OnClosing: false,
     frameworkErrors,
     routerOptions: { onMaxParamLength },
   };

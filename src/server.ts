@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildApp, packages } from './app.ts';
 import type { Config } from './config.ts';
-import { createDb } from './core/db.ts';
+import { createDb, type Db } from './core/db.ts';
 import { assertMigrated, migrateToLatest } from './core/migrate.ts';
 import { countUsers } from './packages/users/repository.ts';
 
@@ -14,6 +14,17 @@ export interface ServeOptions {
   migrate: boolean;
   /** Where to print the one-time setup URL; stdout by default. */
   announce?: (line: string) => void;
+  /** Set in a `serve --workers` worker: what its primary handed over. */
+  fromPrimary?: Handover;
+}
+
+/** What a cluster's primary hands each worker (src/cluster.ts). */
+export interface Handover {
+  /**
+   * The setup token, made once and printed by the primary, so whichever worker a browser reaches
+   * accepts the one link printed; undefined when a user exists.
+   */
+  setupToken: string | undefined;
 }
 
 // Never logged, whatever a handler or plugin puts in a log line.
@@ -39,13 +50,28 @@ function requestForLog(request: FastifyRequest) {
   };
 }
 
-/** Migrates if asked, builds the app, listens, and stops cleanly on SIGINT and SIGTERM. */
+/**
+ * With no user at all, the first admin is made in the browser through a one-time URL:
+ * no default password ever exists. Undefined once a user exists.
+ */
+export async function newSetupToken(db: Db): Promise<string | undefined> {
+  return (await countUsers(db)) === 0 ? randomBytes(24).toString('base64url') : undefined;
+}
+
+/** The line announcing the setup URL; wildcard and loopback addresses read as localhost. */
+export function setupLine(host: string, port: number, token: string): string {
+  const shown = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(host) ? 'localhost' : host;
+  return `No user exists yet. Create the first admin at http://${shown}:${port}/setup?token=${token}`;
+}
+
+/**
+ * Migrates if asked, builds the app, listens, and stops cleanly on SIGINT and SIGTERM: the
+ * listening socket closes, requests already received are answered, then the database closes.
+ */
 export async function startServer(config: Config, options: ServeOptions): Promise<FastifyInstance> {
   const db = createDb(config.databaseUrl);
   if (options.migrate) assertMigrated(await migrateToLatest(db, packages));
-  // With no user at all, the first admin is made in the browser through a one-time URL:
-  // no default password ever exists.
-  const setupToken = (await countUsers(db)) === 0 ? randomBytes(24).toString('base64url') : undefined;
+  const setupToken = options.fromPrimary ? options.fromPrimary.setupToken : await newSetupToken(db);
   const app = await buildApp(config, {
     db,
     setupToken,
@@ -62,19 +88,24 @@ export async function startServer(config: Config, options: ServeOptions): Promis
     },
   });
   app.addHook('onClose', async () => db.destroy());
+  let closing = false;
   const shutdown = async (signal: string) => {
+    // A second signal is expected, not a plea to hurry: systemd or a terminal signals the whole
+    // process group and a cluster's primary signals its workers again. Left to the default
+    // action it would kill the process with requests in flight.
+    if (closing) return;
+    closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   await app.listen({ host: config.host, port: config.port });
-  if (setupToken) {
-    const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : config.host;
+  // In a cluster the primary prints the link, once for all workers.
+  if (setupToken && !options.fromPrimary) {
     const { port } = app.server.address() as AddressInfo;
-    const url = `http://${host}:${port}/setup?token=${setupToken}`;
-    (options.announce ?? console.log)(`No user exists yet. Create the first admin at ${url}`);
+    (options.announce ?? console.log)(setupLine(config.host, port, setupToken));
   }
   return app;
 }

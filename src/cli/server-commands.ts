@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { handoverFromPrimary, runPrimary, runWorker } from '../cluster.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
-import { startServer } from '../server.ts';
+import { newSetupToken, startServer } from '../server.ts';
 import type { createCliContext } from './context.ts';
 import { CliError, runAction } from './run-action.ts';
 
@@ -13,6 +14,12 @@ interface ListenOptions {
   port?: string;
 }
 
+interface ServeCommandOptions extends ListenOptions {
+  workers: string;
+}
+
+const MAX_WORKERS = 64;
+
 const SECRET_FILE = '.endpoint-secret-key';
 
 /** dev-server keeps one secret key across restarts so sessions survive a reload. */
@@ -21,6 +28,14 @@ function devSecretKey(): string {
   const key = randomBytes(32).toString('base64url');
   writeFileSync(SECRET_FILE, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+function workerCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > MAX_WORKERS) {
+    throw new CliError(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got "${value}"`);
+  }
+  return count;
 }
 
 function listenConfig(base: Config, options: ListenOptions): Config {
@@ -57,13 +72,25 @@ export function registerServerCommands(program: Command, context: Context): void
     .description('production server: JSON logs; needs ENDPOINT_SECRET_KEY and a migrated database')
     .option('--host <host>', 'address to listen on')
     .option('--port <port>', 'port to listen on')
+    .option('--workers <n>', `processes sharing the port (node:cluster), 1 to ${MAX_WORKERS}`, '1')
     .action(
-      runAction(async (options: ListenOptions) => {
+      runAction(async (options: ServeCommandOptions) => {
+        const workers = workerCount(options.workers);
         const base = context.config();
         if (!base.secretKey) throw new CliError('ENDPOINT_SECRET_KEY must be set for serve (at least 32 characters)');
-        await context.db();
+        const config = listenConfig(base, options);
+        const serve = { pretty: false, migrate: false };
+        // A worker runs this same command; its primary has checked the database.
+        const fromPrimary = handoverFromPrimary();
+        if (fromPrimary) return runWorker(() => startServer(config, { ...serve, fromPrimary }));
+        const db = await context.db();
+        const setupToken = workers > 1 ? await newSetupToken(db) : undefined;
         await context.closeAll();
-        await startServer(listenConfig(base, options), { pretty: false, migrate: false });
+        if (workers === 1) {
+          await startServer(config, serve);
+          return;
+        }
+        process.exit(await runPrimary({ workers, host: config.host, logLevel: config.logLevel, setupToken }));
       }),
     );
 }

@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { BIN } from './cli.ts';
 
 export interface ServerProcess {
@@ -11,9 +12,20 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the real binary (dev-server or serve) and follows its output line by line. */
-export function spawnServer(args: string[], options: { env?: Record<string, string>; cwd?: string }): ServerProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env } });
+/**
+ * Starts the real binary (dev-server or serve) and follows its output line by line. `detached`
+ * makes it lead a process group of its own, which `killGroup` signals whole, as systemd signals
+ * a service's cgroup.
+ */
+export function spawnServer(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; detached?: boolean },
+): ServerProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: options.detached,
+  });
   const output: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -48,4 +60,45 @@ export function spawnServer(args: string[], options: { env?: Record<string, stri
       });
     },
   };
+}
+
+/** Signals every process of a server spawned `detached`: the primary and its cluster workers. */
+export function killGroup(server: ServerProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(server.child.pid ?? 0), signal);
+  } catch (error) {
+    // The group is already gone.
+    if ((error as { code?: string }).code !== 'ESRCH') throw error;
+  }
+}
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A loopback port nothing listens on at the moment, for a server whose logs will not say its port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Calls `check` until it returns true; fails naming `what` once `timeoutMs` has passed. */
+export async function pollUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

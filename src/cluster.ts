@@ -1,0 +1,113 @@
+import cluster, { type Worker } from 'node:cluster';
+import { hostname } from 'node:os';
+import { describeError } from './cli/run-action.ts';
+import { type Handover, setupLine } from './server.ts';
+
+// `serve --workers N` forks N copies of itself with node:cluster rather than leaving that to a
+// process manager (pm2, systemd template units, several containers behind a proxy): the workers
+// share one listening port with nothing in front of them, one `serve` stays one unit to deploy,
+// signal and log, the one-time setup link is made once for all of them, and a crashed worker is
+// replaced in milliseconds with nothing more to install. Whatever is shared between workers lives
+// in the database (and Redis), never in a worker's memory, so any worker may answer any request.
+
+/** A worker that dies sooner than this after it started counts towards a crash loop. */
+const MIN_UPTIME_MS = 5000;
+/** Workers in a row dying that soon: the primary gives up rather than fork forever. */
+const MAX_EARLY_DEATHS = 3;
+
+// The primary's hand-over travels in the workers' environment. Its presence also tells serve's own
+// workers from those of another cluster manager (pm2's cluster mode), which run serve whole.
+const HANDOVER_ENV = 'ENDPOINT_CLUSTER_HANDOVER';
+
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/** JSON lines in pino's shape, so the primary's few lines read like its workers'. */
+function primaryLogger(level: string) {
+  const threshold = LEVELS[level] ?? Number.POSITIVE_INFINITY;
+  return (at: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}) => {
+    if (LEVELS[at] < threshold) return;
+    const line = { level: LEVELS[at], time: Date.now(), pid: process.pid, hostname: hostname(), ...fields, msg };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  };
+}
+
+export interface ClusterOptions {
+  workers: number;
+  /** Where the workers listen, for the setup link. */
+  host: string;
+  logLevel: string;
+  /** Made by the primary when no user exists; every worker accepts it, the primary prints it. */
+  setupToken: string | undefined;
+}
+
+/**
+ * The primary: forks the workers, each running `serve` on the shared port; replaces a worker that
+ * dies, unless they keep dying right after starting; on SIGTERM or SIGINT asks every worker to
+ * shut down gracefully and resolves, once all have exited, with the exit code for the primary:
+ * 0, or 1 when it gave up.
+ */
+export function runPrimary(options: ClusterOptions): Promise<number> {
+  const log = primaryLogger(options.logLevel);
+  const handover: Handover = { setupToken: options.setupToken };
+  const env = { [HANDOVER_ENV]: JSON.stringify(handover) };
+  const startedAt = new Map<Worker, number>();
+  let earlyDeaths = 0;
+  let announced = false;
+  let exitCode: number | undefined;
+
+  return new Promise((resolve) => {
+    const fork = () => startedAt.set(cluster.fork(env), Date.now());
+    const stop = (code: number, reason: string) => {
+      if (exitCode !== undefined) return;
+      exitCode = code;
+      log('info', 'stopping the workers', { reason });
+      if (startedAt.size === 0) resolve(code);
+      // Each worker closes its app: it stops accepting, answers what it has received, exits.
+      for (const worker of startedAt.keys()) worker.process.kill('SIGTERM');
+    };
+    cluster.on('listening', (_worker, address) => {
+      if (announced || !options.setupToken) return;
+      announced = true;
+      console.log(setupLine(options.host, address.port, options.setupToken));
+    });
+    cluster.on('exit', (worker, code, signal) => {
+      const lived = Date.now() - (startedAt.get(worker) ?? 0);
+      startedAt.delete(worker);
+      if (exitCode !== undefined) {
+        if (startedAt.size === 0) resolve(exitCode);
+        return;
+      }
+      earlyDeaths = lived < MIN_UPTIME_MS ? earlyDeaths + 1 : 0;
+      log('error', 'worker died', { worker: worker.process.pid, code, signal, lived });
+      if (earlyDeaths < MAX_EARLY_DEATHS) {
+        fork();
+        return;
+      }
+      log('error', `${earlyDeaths} workers died within seconds of starting: giving up`);
+      stop(1, 'crash loop');
+    });
+    process.on('SIGTERM', () => stop(0, 'SIGTERM'));
+    process.on('SIGINT', () => stop(0, 'SIGINT'));
+    log('info', 'starting workers', { workers: options.workers });
+    for (let i = 0; i < options.workers; i++) fork();
+  });
+}
+
+/** What the primary handed over when this process is one of serve's workers; undefined otherwise. */
+export function handoverFromPrimary(): Handover | undefined {
+  const handover = process.env[HANDOVER_ENV];
+  return cluster.isWorker && handover ? JSON.parse(handover) : undefined;
+}
+
+/**
+ * A worker: starts the server, or says why it cannot and exits 1. Left alone, a worker that failed
+ * to start would live on, held open by its channel to the primary.
+ */
+export async function runWorker(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    process.exit(1);
+  }
+}
