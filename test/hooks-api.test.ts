@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { sign as signGithub } from '@octokit/webhooks-methods';
+import { Webhook } from 'standardwebhooks';
+import type { Db } from '../src/core/db.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
@@ -21,14 +23,20 @@ const DELIVERY_FIELDS = [
   'status',
 ];
 
-/** A server with a GitHub hook `gh`, a viewer holding hooks.view and a user holding nothing. */
+/**
+ * A server with a GitHub hook `gh`, an admin holding every permission, a viewer holding
+ * hooks.view and a user holding nothing.
+ */
 async function setUp(t: TestContext) {
   const server = await startTestServer(t);
   const hook = await addHook(server.app, 'gh', 'github');
+  await createUser(server.app, 'boss', { groups: ['admin'] });
   await createUser(server.app, 'viewer', { groups: ['ops'], permissions: ['hooks.view'] });
   await createUser(server.app, 'nobody');
+  const admin = new Client(server.url);
   const viewer = new Client(server.url);
   const nobody = new Client(server.url);
+  await admin.login('boss', PASSWORD);
   await viewer.login('viewer', PASSWORD);
   await nobody.login('nobody', PASSWORD);
   /** Sends a delivery signed for `gh` and returns its id. */
@@ -45,22 +53,32 @@ async function setUp(t: TestContext) {
     };
     return (await expectOk(await postHook(server.url, '/hooks/gh', body, headers), 202)).id as number;
   };
-  return { server, hook, viewer, nobody, anonymous: new Client(server.url), deliver };
+  return { server, hook, admin, viewer, nobody, anonymous: new Client(server.url), deliver };
 }
+
+function hooksTable(db: Db) {
+  return db.selectFrom('hooks').selectAll().orderBy('id').execute();
+}
+
+/** Headers of a Standard Webhooks delivery signed by the sender's own library. */
+function standardHeaders(secret: string, id: string, payload: string) {
+  const sentAt = new Date();
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, sentAt, payload),
+  };
+}
+
+const HOOK_FIELDS = ['created_at', 'handler', 'id', 'legacy_path', 'name', 'verify'];
 
 describe('hooks and deliveries API', () => {
   it('lists hooks without their secrets', async (t) => {
     const { hook, viewer } = await setUp(t);
     const list = await expectOk(await viewer.get('/api/v1/hooks'));
     assert.equal(list.total, 1);
-    assert.deepEqual(Object.keys(list.items[0]).sort(), [
-      'created_at',
-      'handler',
-      'id',
-      'legacy_path',
-      'name',
-      'verify',
-    ]);
+    assert.deepEqual(Object.keys(list.items[0]).sort(), HOOK_FIELDS);
     assert.equal(list.items[0].verify, 'github');
     assert.ok(!JSON.stringify(list).includes(hook.secret));
   });
@@ -129,5 +147,134 @@ describe('hooks and deliveries API', () => {
     await expectProblem(await viewer.get('/api/v1/deliveries/abc'), 400, 'validation_failed');
     await expectProblem(await viewer.get('/api/v1/hooks/gh/deliveries?status=lost'), 400, 'validation_failed');
     await expectProblem(await viewer.get('/api/v1/hooks/gh/deliveries?limit=0'), 400, 'validation_failed');
+  });
+});
+
+describe('hooks CRUD', () => {
+  it('creates a hook and shows a generated secret in that answer only; deliveries signed with it land', async (t) => {
+    const { server, admin } = await setUp(t);
+    const created = await expectOk(
+      await admin.post('/api/v1/hooks', { name: 'billing', handler: 'inbox', verify: 'standard' }),
+      201,
+    );
+    assert.deepEqual(Object.keys(created).sort(), [...HOOK_FIELDS, 'secret'].sort());
+    assert.match(created.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+    assert.deepEqual(
+      { name: created.name, handler: created.handler, verify: created.verify, legacy_path: created.legacy_path },
+      { name: 'billing', handler: 'inbox', verify: 'standard', legacy_path: null },
+    );
+    const read = await expectOk(await admin.get('/api/v1/hooks/billing'));
+    const { secret: _shownOnce, ...hookFields } = created;
+    assert.deepEqual(read, hookFields);
+    const listed = await expectOk(await admin.get('/api/v1/hooks'));
+    assert.ok(!JSON.stringify([read, listed]).includes(created.secret.slice(6)));
+
+    const payload = '{"type":"ping"}';
+    const headers = standardHeaders(created.secret, 'msg_api', payload);
+    await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
+    assert.equal((await storedDeliveries(server.db, created.id)).length, 1);
+  });
+
+  it('never shows a secret that was given, and keeps the legacy path', async (t) => {
+    const { admin } = await setUp(t);
+    const authToken = '0123456789abcdef0123456789abcdef';
+    const body = { name: 'sms', handler: 'inbox', verify: 'twilio', secret: authToken, path: '/twilio/sms' };
+    const created = await expectOk(await admin.post('/api/v1/hooks', body), 201);
+    assert.equal(created.secret, undefined);
+    assert.equal(created.legacy_path, '/twilio/sms');
+    assert.ok(!JSON.stringify(created).includes(authToken));
+  });
+
+  it('changes the legacy path and handler; a new verify mode brings its own secret, shown once', async (t) => {
+    const { server, admin } = await setUp(t);
+    const created = await expectOk(
+      await admin.post('/api/v1/hooks', { name: 'billing', handler: 'inbox', verify: 'standard' }),
+      201,
+    );
+    const moved = await expectOk(
+      await admin.patch('/api/v1/hooks/billing', { path: '/old/billing', handler: 'inbox' }),
+    );
+    assert.equal(moved.legacy_path, '/old/billing');
+    assert.equal(moved.secret, undefined);
+    const unmoved = await expectOk(await admin.patch('/api/v1/hooks/billing', { path: null }));
+    assert.equal(unmoved.legacy_path, null);
+    assert.deepEqual(await expectOk(await admin.patch('/api/v1/hooks/billing', {})), unmoved);
+
+    const switched = await expectOk(await admin.patch('/api/v1/hooks/billing', { verify: 'github' }));
+    assert.equal(switched.verify, 'github');
+    assert.match(switched.secret, /^[0-9a-f]{64}$/);
+    assert.equal((await expectOk(await admin.get('/api/v1/hooks/billing'))).verify, 'github');
+    // The standard secret went with the standard scheme; the new one verifies GitHub signatures.
+    const payload = '{"action":"opened"}';
+    const old = standardHeaders(created.secret, 'msg_old', payload);
+    await expectProblem(await postHook(server.url, '/hooks/billing', payload, old), 401, 'signature_invalid');
+    const github = {
+      'content-type': 'application/json',
+      'x-hub-signature-256': await signGithub(switched.secret, payload),
+      'x-github-delivery': 'gh-1',
+    };
+    await expectOk(await postHook(server.url, '/hooks/billing', payload, github), 202);
+
+    const given = await expectOk(
+      await admin.patch('/api/v1/hooks/billing', { verify: 'twilio', secret: 'fedcba9876543210fedcba9876543210' }),
+    );
+    assert.equal(given.secret, undefined);
+    assert.equal(given.verify, 'twilio');
+  });
+
+  it('deletes a hook with every delivery it holds', async (t) => {
+    const { server, hook, admin, deliver } = await setUp(t);
+    const id = await deliver('d1');
+    const deleted = await admin.delete('/api/v1/hooks/gh');
+    assert.equal(deleted.status, 204);
+    assert.equal(await deleted.text(), '');
+    await expectProblem(await admin.get('/api/v1/hooks/gh'), 404, 'not_found');
+    await expectProblem(await admin.get(`/api/v1/deliveries/${id}`), 404, 'not_found');
+    assert.deepEqual(await storedDeliveries(server.db, hook.id), []);
+    await expectProblem(await admin.delete('/api/v1/hooks/gh'), 404, 'not_found');
+  });
+
+  it('refuses each change without its permission (401/403 before 400), conflicts and bad input, changing nothing', async (t) => {
+    const { server, admin, viewer, anonymous } = await setUp(t);
+    await admin.post('/api/v1/hooks', {
+      name: 'sms',
+      handler: 'inbox',
+      verify: 'twilio',
+      secret: 't',
+      path: '/twilio/sms',
+    });
+    const before = await hooksTable(server.db);
+    const clients = { admin, viewer, anonymous };
+    const valid = { name: 'new', handler: 'inbox', verify: 'github' };
+    const scenarios: [keyof typeof clients, string, string, unknown, number, string][] = [
+      ['anonymous', 'POST', '/api/v1/hooks', { bad: 1 }, 401, 'unauthenticated'],
+      ['anonymous', 'GET', '/api/v1/hooks/gh', undefined, 401, 'unauthenticated'],
+      ['anonymous', 'PATCH', '/api/v1/hooks/gh', { bad: 1 }, 401, 'unauthenticated'],
+      ['anonymous', 'DELETE', '/api/v1/hooks/gh', undefined, 401, 'unauthenticated'],
+      ['viewer', 'POST', '/api/v1/hooks', { bad: 1 }, 403, 'forbidden'],
+      ['viewer', 'PATCH', '/api/v1/hooks/gh', { bad: 1 }, 403, 'forbidden'],
+      ['viewer', 'DELETE', '/api/v1/hooks/gh', undefined, 403, 'forbidden'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, name: 'gh' }, 409, 'conflict'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, path: '/twilio/sms' }, 409, 'conflict'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { path: '/twilio/sms' }, 409, 'conflict'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, name: 'bad name' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, handler: 'nope' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'pigeon' }, 400, 'validation_failed'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'twilio' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'standard', secret: 'not base64!' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, path: '/api/x' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { name: 'x' }, 400, 'validation_failed'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { secret: 'new-secret' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { verify: 'twilio' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { path: 'relative' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { handler: 'nope' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/nope', { path: '/x' }, 404, 'not_found'],
+    ];
+    for (const [as, method, path, json, status, code] of scenarios) {
+      await t.test(`${as} ${method} ${path} ${JSON.stringify(json) ?? ''}: ${status} ${code}`, async () => {
+        await expectProblem(await clients[as].request(path, { method, json }), status, code);
+      });
+    }
+    assert.deepEqual(await hooksTable(server.db), before);
   });
 });

@@ -1,5 +1,5 @@
 import type { Db } from '../../core/db.ts';
-import type { DeliveryRow, DeliveryStatus, HookRow, NewDeliveryRow, NewHookRow } from './table.ts';
+import type { DeliveryRow, DeliveryStatus, HookRow, HookRowUpdate, NewDeliveryRow, NewHookRow } from './table.ts';
 
 export interface Page {
   limit: number;
@@ -12,6 +12,14 @@ export function insertHook(db: Db, row: NewHookRow): Promise<HookRow> {
 
 export function findHookByName(db: Db, name: string): Promise<HookRow | undefined> {
   return db.selectFrom('hooks').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export function findHookByLegacyPath(db: Db, path: string): Promise<HookRow | undefined> {
+  return db.selectFrom('hooks').selectAll().where('legacy_path', '=', path).executeTakeFirst();
+}
+
+export function updateHook(db: Db, id: number, changes: HookRowUpdate): Promise<HookRow | undefined> {
+  return db.updateTable('hooks').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 export function findHookById(db: Db, id: number): Promise<HookRow | undefined> {

@@ -13,7 +13,7 @@ import {
 import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
-import type { DeliveryStatus, HookRow, VerifyMode } from './table.ts';
+import type { DeliveryStatus, HookRow, HookRowUpdate, VerifyMode } from './table.ts';
 import type { RequestHeaders } from './verify/common.ts';
 import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
@@ -63,6 +63,25 @@ export interface NewHook {
   /** The signing secret; generated when absent, except for Twilio whose auth token it must be. */
   secret?: string;
   legacyPath?: string;
+}
+
+export interface HookChanges {
+  handler?: string;
+  /** null removes the legacy path. */
+  legacyPath?: string | null;
+  /**
+   * A new verification mode. Its secret (given, or generated as at creation) replaces every old
+   * one at once: an old secret belongs to the old scheme, so an overlap would verify nothing.
+   */
+  verify?: string;
+  /** Only with a new verification mode; a hook's secret is otherwise changed by rotating it. */
+  secret?: string;
+}
+
+/** A hook with the secret generated for it, to be shown once; undefined when none was generated. */
+export interface HookWithSecret {
+  hook: Hook;
+  generatedSecret: string | undefined;
 }
 
 /** A call to a hook as the route read it. */
@@ -170,21 +189,24 @@ function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: s
   return { secret: given, generated: false };
 }
 
-function checkNewHook(input: NewHook, handlers: ReadonlyMap<string, HookHandler>): void {
-  if (!NAME.test(input.name)) {
+function checkName(name: string): void {
+  if (!NAME.test(name)) {
     throw new InvalidHookError('the name must be 1 to 100 letters, digits, . _ or -, starting with a letter or digit');
   }
-  if (!handlers.has(input.handler)) {
-    throw new InvalidHookError(`unknown handler "${input.handler}"; handlers: ${[...handlers.keys()].join(', ')}`);
+}
+
+function checkHandler(handler: string, handlers: ReadonlyMap<string, HookHandler>): void {
+  if (!handlers.has(handler)) {
+    throw new InvalidHookError(`unknown handler "${handler}"; handlers: ${[...handlers.keys()].join(', ')}`);
   }
-  const path = input.legacyPath;
-  if (path !== undefined) {
-    if (!LEGACY_PATH.test(path) || path.length > MAX_LEGACY_PATH_LENGTH) {
-      throw new InvalidHookError('the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -');
-    }
-    if (/^\/(api|hooks|static)(\/|$)/.test(path)) {
-      throw new InvalidHookError('the path must not be under /api, /hooks or /static');
-    }
+}
+
+function checkLegacyPath(path: string): void {
+  if (!LEGACY_PATH.test(path) || path.length > MAX_LEGACY_PATH_LENGTH) {
+    throw new InvalidHookError('the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -');
+  }
+  if (/^\/(api|hooks|static)(\/|$)/.test(path)) {
+    throw new InvalidHookError('the path must not be under /api, /hooks or /static');
   }
 }
 
@@ -207,13 +229,23 @@ export function createHooksService(
     return row;
   }
 
+  /** Throws HookTakenError when another hook than `ownId` answers at the path. */
+  async function checkPathFree(path: string | null | undefined, ownId: number | undefined): Promise<void> {
+    if (!path) return;
+    const holder = await repository.findHookByLegacyPath(db, path);
+    if (holder && holder.id !== ownId) throw new HookTakenError(`path "${path}"`);
+  }
+
   return {
-    /** Creates a hook; `secret` is the plaintext when it was generated here, to be shown once. */
-    async createHook(input: NewHook): Promise<{ hook: Hook; generatedSecret: string | undefined }> {
-      checkNewHook(input, handlers);
+    /** Creates a hook; `generatedSecret` is the plaintext when it was generated here, to be shown once. */
+    async createHook(input: NewHook): Promise<HookWithSecret> {
+      checkName(input.name);
+      checkHandler(input.handler, handlers);
+      if (input.legacyPath !== undefined) checkLegacyPath(input.legacyPath);
       const mode = checkedMode(input.verify);
       const { secret, generated } = checkedSecret(mode, input.secret);
       if (await repository.findHookByName(db, input.name)) throw new HookTakenError(`hook name "${input.name}"`);
+      await checkPathFree(input.legacyPath, undefined);
       try {
         const row = await repository.insertHook(db, {
           name: input.name,
@@ -225,7 +257,40 @@ export function createHooksService(
         });
         return { hook: hookRowToHook(row), generatedSecret: generated ? secret : undefined };
       } catch (error) {
+        // Another request took the name or path between the checks above and the insert.
         if (isUniqueViolation(error)) throw new HookTakenError(`hook name "${input.name}" or path`);
+        throw error;
+      }
+    },
+
+    /** Changes a hook's handler, legacy path or verification mode; its name stays (senders call it). */
+    async updateHook(name: string, changes: HookChanges): Promise<HookWithSecret> {
+      const row = await hookByName(name);
+      if (changes.handler !== undefined) checkHandler(changes.handler, handlers);
+      if (changes.legacyPath) checkLegacyPath(changes.legacyPath);
+      const update: HookRowUpdate = {};
+      let generatedSecret: string | undefined;
+      const mode = changes.verify === undefined ? row.verify_mode : checkedMode(changes.verify);
+      if (mode !== row.verify_mode) {
+        const { secret, generated } = checkedSecret(mode, changes.secret);
+        update.verify_mode = mode;
+        update.secrets = JSON.stringify([secretBox.seal(secret)]);
+        if (generated) generatedSecret = secret;
+      } else if (changes.secret !== undefined) {
+        throw new InvalidHookError('a secret changes by rotating it, or along with a new verification mode');
+      }
+      if (changes.handler !== undefined) update.handler = changes.handler;
+      if (changes.legacyPath !== undefined) {
+        await checkPathFree(changes.legacyPath, row.id);
+        update.legacy_path = changes.legacyPath;
+      }
+      if (Object.keys(update).length === 0) return { hook: hookRowToHook(row), generatedSecret };
+      try {
+        const updated = await repository.updateHook(db, row.id, update);
+        if (!updated) throw new HookNotFoundError(name);
+        return { hook: hookRowToHook(updated), generatedSecret };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HookTakenError(`path "${changes.legacyPath}"`);
         throw error;
       }
     },

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type VerifyMode = 'standard' | 'github' | 'twilio' | 'stripe';
 
@@ -57,6 +57,7 @@ export interface HooksTables {
 
 export type HookRow = Selectable<HookTable>;
 export type NewHookRow = Insertable<HookTable>;
+export type HookRowUpdate = Updateable<HookTable>;
 export type DeliveryRow = Selectable<HookDeliveryTable>;
 export type NewDeliveryRow = Insertable<HookDeliveryTable>;
 export type AttemptRow = Selectable<HookAttemptTable>;
