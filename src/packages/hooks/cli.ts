@@ -13,6 +13,12 @@ interface AddHookOptions {
   path?: string;
 }
 
+interface RotateOptions {
+  name: string;
+  secret?: string;
+  overlap?: string;
+}
+
 const PAGE = 200;
 
 /** The hooks service over the CLI's database, sealing secrets with ENDPOINT_SECRET_KEY. */
@@ -77,6 +83,31 @@ export function registerCommands(program: Command, context: CliContext): void {
           hook.created_at,
         ]);
         process.stdout.write(formatColumns(['NAME', 'HANDLER', 'VERIFY', 'LEGACY PATH', 'CREATED'], rows));
+      }),
+    );
+
+  program
+    .command('rotate-hook-secret')
+    .description("replace a hook's secret; the old one keeps verifying for the overlap. Prints a generated one alone")
+    .requiredOption('--name <name>', 'the hook')
+    .option('--secret <secret>', 'the new secret (required for twilio: the new auth token); generated when absent')
+    .option('--overlap <duration>', 'how long the old secret keeps verifying, at most 30d; 0s drops it now', '24h')
+    .action(
+      runAction(async (options: RotateOptions) => {
+        const hooks = await hooksService(context);
+        const { generatedSecret, previousExpiresAt } = await hooks.rotateSecret(options.name, {
+          secret: options.secret,
+          overlap: options.overlap,
+        });
+        say(
+          previousExpiresAt === null
+            ? `rotated the secret of hook ${options.name}; old secrets no longer verify`
+            : `rotated the secret of hook ${options.name}; old secrets verify until ${previousExpiresAt}`,
+        );
+        if (generatedSecret !== undefined) {
+          say('the new secret follows; it is not shown again');
+          process.stdout.write(`${generatedSecret}\n`);
+        }
       }),
     );
 

@@ -15,6 +15,12 @@ export class HookTakenError extends HttpError {
   }
 }
 
+export class HookChangedError extends HttpError {
+  constructor(name: string) {
+    super('conflict', `hook "${name}" changed while its secret was being rotated; rotate again`);
+  }
+}
+
 export class InvalidHookError extends HttpError {
   constructor(detail: string) {
     super('bad_request', detail);

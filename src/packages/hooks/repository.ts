@@ -22,6 +22,17 @@ export function updateHook(db: Db, id: number, changes: HookRowUpdate): Promise<
   return db.updateTable('hooks').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
+/** Sets a hook's secrets only if they are still `expected`; undefined when they changed meanwhile. */
+export function replaceSecrets(db: Db, id: number, expected: string, secrets: string): Promise<HookRow | undefined> {
+  return db
+    .updateTable('hooks')
+    .set({ secrets })
+    .where('id', '=', id)
+    .where('secrets', '=', expected)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export function findHookById(db: Db, id: number): Promise<HookRow | undefined> {
   return db.selectFrom('hooks').selectAll().where('id', '=', id).executeTakeFirst();
 }

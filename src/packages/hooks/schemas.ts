@@ -54,6 +54,26 @@ export const HookWithSecretSchema = Type.Object({
   secret: Type.Optional(Type.String({ description: 'The generated secret, present only when generated: shown once' })),
 });
 
+export const SecretRotationSchema = Type.Object(
+  {
+    secret: Type.Optional(SecretSchema),
+    overlap: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,7}[smhd]$',
+        description: 'How long the replaced secrets keep verifying: 24h by default, at most 30d; 0s drops them now',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RotatedHookSchema = Type.Object({
+  ...HookWithSecretSchema.properties,
+  previous_secret_expires_at: Type.Union([TimestampSchema, Type.Null()], {
+    description: 'When the replaced secrets stop verifying; null when they stopped at once',
+  }),
+});
+
 export const HookChangesSchema = Type.Object(
   {
     handler: Type.Optional(HandlerNameSchema),

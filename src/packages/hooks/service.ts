@@ -1,10 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Db, isUniqueViolation, nowIso } from '../../core/db.ts';
+import { parseDuration } from '../../core/duration.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
 import {
   DeliveryNotFoundError,
   DeliveryRefusedError,
+  HookChangedError,
   HookNotFoundError,
   HookTakenError,
   InvalidDeliveryError,
@@ -13,6 +15,7 @@ import {
 import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
+import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
 import type { DeliveryStatus, HookRow, HookRowUpdate, VerifyMode } from './table.ts';
 import type { RequestHeaders } from './verify/common.ts';
 import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
@@ -84,6 +87,18 @@ export interface HookWithSecret {
   generatedSecret: string | undefined;
 }
 
+export interface SecretRotation {
+  /** The new secret; generated when absent, except for Twilio whose auth token it must be. */
+  secret?: string;
+  /** How long the secrets it replaces keep verifying: `24h` by default, `0s` to drop them at once. */
+  overlap?: string;
+}
+
+export interface RotatedSecret extends HookWithSecret {
+  /** When the secrets replaced stop verifying; null when they stopped at once. */
+  previousExpiresAt: string | null;
+}
+
 /** A call to a hook as the route read it. */
 export interface IncomingDelivery {
   body: Buffer;
@@ -107,6 +122,9 @@ const LEGACY_PATH = /^(\/[A-Za-z0-9_.~-]+)+$/;
 const EXTERNAL_ID = /^[^\0]{1,255}$/u;
 const MAX_SECRET_LENGTH = 1000;
 const MAX_LEGACY_PATH_LENGTH = 200;
+const DEFAULT_OVERLAP = '24h';
+// Long enough to reconfigure any sender; longer would keep a secret believed retired alive.
+const MAX_OVERLAP_MS = 30 * 86_400_000;
 
 // Headers that carry credentials or signatures never reach the database: a stored signature
 // next to its body would be a ready-made replay.
@@ -189,6 +207,22 @@ function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: s
   return { secret: given, generated: false };
 }
 
+/** The overlap in milliseconds: a duration such as `24h` up to 30 days, or zero (`0s`). */
+function checkedOverlap(text: string): number {
+  const ms = /^0+[smhd]$/.test(text) ? 0 : parseDuration(text);
+  if (ms === undefined || ms > MAX_OVERLAP_MS) {
+    throw new InvalidHookError(
+      'the overlap must be a duration such as 24h of at most 30d, or 0s to drop old secrets now',
+    );
+  }
+  return ms;
+}
+
+/** A secrets column holding one current secret. */
+function onlySecret(sealed: string): string {
+  return serializeSecrets([{ sealed, expiresAt: null }]);
+}
+
 function checkName(name: string): void {
   if (!NAME.test(name)) {
     throw new InvalidHookError('the name must be 1 to 100 letters, digits, . _ or -, starting with a letter or digit');
@@ -251,7 +285,7 @@ export function createHooksService(
           name: input.name,
           handler: input.handler,
           verify_mode: mode,
-          secrets: JSON.stringify([secretBox.seal(secret)]),
+          secrets: onlySecret(secretBox.seal(secret)),
           legacy_path: input.legacyPath ?? null,
           created_at: nowIso(now()),
         });
@@ -274,7 +308,7 @@ export function createHooksService(
       if (mode !== row.verify_mode) {
         const { secret, generated } = checkedSecret(mode, changes.secret);
         update.verify_mode = mode;
-        update.secrets = JSON.stringify([secretBox.seal(secret)]);
+        update.secrets = onlySecret(secretBox.seal(secret));
         if (generated) generatedSecret = secret;
       } else if (changes.secret !== undefined) {
         throw new InvalidHookError('a secret changes by rotating it, or along with a new verification mode');
@@ -293,6 +327,26 @@ export function createHooksService(
         if (isUniqueViolation(error)) throw new HookTakenError(`path "${changes.legacyPath}"`);
         throw error;
       }
+    },
+
+    /**
+     * Makes a new secret current; the ones it replaces keep verifying for the overlap, so senders
+     * can switch over without refused deliveries. Two rotations of one hook at once: the second
+     * to write is refused (HookChangedError) rather than silently dropping the first's secret.
+     */
+    async rotateSecret(name: string, input: SecretRotation): Promise<RotatedSecret> {
+      const row = await hookByName(name);
+      const overlapMs = checkedOverlap(input.overlap ?? DEFAULT_OVERLAP);
+      const { secret, generated } = checkedSecret(row.verify_mode, input.secret);
+      const at = now();
+      const secrets = rotateSecrets(parseSecrets(row.secrets), secretBox.seal(secret), overlapMs, at);
+      const updated = await repository.replaceSecrets(db, row.id, row.secrets, serializeSecrets(secrets));
+      if (!updated) throw new HookChangedError(name);
+      return {
+        hook: hookRowToHook(updated),
+        generatedSecret: generated ? secret : undefined,
+        previousExpiresAt: secrets.length > 1 ? nowIso(new Date(at.getTime() + overlapMs)) : null,
+      };
     },
 
     async listHooks(page: Page): Promise<Paged<Hook>> {
@@ -317,8 +371,8 @@ export function createHooksService(
     async receive(name: string, delivery: IncomingDelivery): Promise<ReceivedDelivery> {
       // Read on every call, never cached: a removed hook or a rotated secret counts at once.
       const hook = await hookByName(name);
-      const secrets: string[] = JSON.parse(hook.secrets).map((sealed: string) => secretBox.open(sealed));
       const receivedAt = now();
+      const secrets = liveSecrets(parseSecrets(hook.secrets), receivedAt).map(({ sealed }) => secretBox.open(sealed));
       const verdict = verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: receivedAt });
       if (!verdict.ok) throw new DeliveryRefusedError(verdict.reason);
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { permissionGuard } from '../../../core/auth.ts';
 import { CALLER_SECURITY, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import {
@@ -8,6 +9,8 @@ import {
   HookSchema,
   HookWithSecretSchema,
   NewHookSchema,
+  RotatedHookSchema,
+  SecretRotationSchema,
 } from '../schemas.ts';
 import type { HookWithSecret } from '../service.ts';
 
@@ -17,6 +20,12 @@ const security = CALLER_SECURITY;
 /** The hook, and its secret only when one was generated: the one time it is ever shown. */
 function withSecret({ hook, generatedSecret }: HookWithSecret) {
   return generatedSecret === undefined ? hook : { ...hook, secret: generatedSecret };
+}
+
+// Every field of a rotation is optional, so a bare POST without any body means "generate one,
+// default overlap" rather than a 400 about a missing object.
+async function noBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
 }
 
 /** Hooks themselves: list, create, read, change, delete. */
@@ -91,6 +100,28 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { path, ...changes } = request.body;
       return withSecret(await hooks.updateHook(request.params.name, { ...changes, legacyPath: path }));
+    },
+  );
+
+  app.post(
+    '/hooks/:name/rotate-secret',
+    {
+      preValidation: [permissionGuard('hooks.change'), noBodyAsEmpty],
+      schema: {
+        tags,
+        security,
+        summary: "Rotate a hook's secret; the old one keeps verifying for the overlap (hooks.change)",
+        description:
+          'The new secret is `secret` as given, or generated and shown in this answer only. The replaced ones ' +
+          'verify until `previous_secret_expires_at`: 24 hours unless `overlap` says otherwise (`0s`: at once).',
+        params: HookNameParamsSchema,
+        body: SecretRotationSchema,
+        response: { 200: RotatedHookSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const rotated = await hooks.rotateSecret(request.params.name, request.body);
+      return { ...withSecret(rotated), previous_secret_expires_at: rotated.previousExpiresAt };
     },
   );
 
