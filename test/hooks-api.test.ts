@@ -4,10 +4,12 @@ import { describe, it, type TestContext } from 'node:test';
 import { sign as signGithub } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../src/core/db.ts';
+import { createSecretBox } from '../src/packages/hooks/secret-box.ts';
+import { createHooksService } from '../src/packages/hooks/service.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
-import { startTestServer } from './helpers/server.ts';
+import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
 
 const DELIVERY_FIELDS = [
@@ -276,5 +278,125 @@ describe('hooks CRUD', () => {
       });
     }
     assert.deepEqual(await hooksTable(server.db), before);
+  });
+});
+
+describe('replaying a delivery', () => {
+  /** Marks a delivery as run three times, failed, with its attempt rows written as the worker would. */
+  async function failThrice(db: Db, id: number) {
+    const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 0, 1, 12, minute, second)).toISOString();
+    await db
+      .updateTable('hook_deliveries')
+      .set({ status: 'failed', attempts: 3, last_error: 'boom', processed_at: at(9), next_attempt_at: at(9) })
+      .where('id', '=', id)
+      .execute();
+    // Inserted out of order: the log is ordered by start, not by insertion.
+    for (const attempt of [2, 1, 3]) {
+      await db
+        .insertInto('hook_attempts')
+        .values({
+          delivery_id: id,
+          attempt,
+          started_at: at(attempt),
+          finished_at: at(attempt, 5),
+          outcome: attempt === 1 ? 'ok' : 'error',
+          error: attempt === 1 ? null : `boom ${attempt}`,
+        })
+        .execute();
+    }
+  }
+
+  it("shows a delivery's attempt log oldest first", async (t) => {
+    const { server, viewer, deliver } = await setUp(t);
+    const id = await deliver('d1');
+    assert.deepEqual((await expectOk(await viewer.get(`/api/v1/deliveries/${id}`))).attempt_log, []);
+    await failThrice(server.db, id);
+    const detail = await expectOk(await viewer.get(`/api/v1/deliveries/${id}`));
+    assert.deepEqual(detail.attempt_log, [
+      {
+        attempt: 1,
+        started_at: '2026-01-01T12:01:00.000Z',
+        finished_at: '2026-01-01T12:01:05.000Z',
+        outcome: 'ok',
+        error: null,
+      },
+      {
+        attempt: 2,
+        started_at: '2026-01-01T12:02:00.000Z',
+        finished_at: '2026-01-01T12:02:05.000Z',
+        outcome: 'error',
+        error: 'boom 2',
+      },
+      {
+        attempt: 3,
+        started_at: '2026-01-01T12:03:00.000Z',
+        finished_at: '2026-01-01T12:03:05.000Z',
+        outcome: 'error',
+        error: 'boom 3',
+      },
+    ]);
+    assert.deepEqual({ status: detail.status, attempts: detail.attempts }, { status: 'failed', attempts: 3 });
+  });
+
+  it('sets a delivery pending again with 0 attempts, due now and its error cleared, keeping its log', async (t) => {
+    const { server, admin, deliver } = await setUp(t);
+    const id = await deliver('d1');
+    await failThrice(server.db, id);
+    const before = Date.now();
+    const replayed = await expectOk(await admin.post(`/api/v1/deliveries/${id}/replay`), 202);
+    assert.deepEqual(Object.keys(replayed).sort(), DELIVERY_FIELDS);
+    assert.deepEqual(
+      { id: replayed.id, status: replayed.status, attempts: replayed.attempts, last_error: replayed.last_error },
+      { id, status: 'pending', attempts: 0, last_error: null },
+    );
+    assert.equal(replayed.processed_at, null);
+    const row = await server.db
+      .selectFrom('hook_deliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const due = Date.parse(row.next_attempt_at);
+    assert.ok(due >= before - 1000 && due <= Date.now(), row.next_attempt_at);
+    const detail = await expectOk(await admin.get(`/api/v1/deliveries/${id}`));
+    assert.equal(detail.attempt_log.length, 3);
+    // Replaying a pending delivery is harmless: it is simply due now.
+    await expectOk(await admin.post(`/api/v1/deliveries/${id}/replay`), 202);
+  });
+
+  it('refuses while the delivery is being processed (409), without permission, or for a missing one', async (t) => {
+    const { server, admin, viewer, anonymous, deliver } = await setUp(t);
+    const id = await deliver('d1');
+    await server.db
+      .updateTable('hook_deliveries')
+      .set({ status: 'processing', attempts: 1 })
+      .where('id', '=', id)
+      .execute();
+    const before = await server.db.selectFrom('hook_deliveries').selectAll().where('id', '=', id).execute();
+    await expectProblem(await admin.post(`/api/v1/deliveries/${id}/replay`), 409, 'conflict');
+    await expectProblem(await anonymous.post(`/api/v1/deliveries/${id}/replay`), 401, 'unauthenticated');
+    await expectProblem(await viewer.post(`/api/v1/deliveries/${id}/replay`), 403, 'forbidden');
+    await expectProblem(await viewer.post('/api/v1/deliveries/abc/replay'), 403, 'forbidden');
+    await expectProblem(await admin.post(`/api/v1/deliveries/${id + 1000}/replay`), 404, 'not_found');
+    await expectProblem(await admin.post('/api/v1/deliveries/abc/replay'), 400, 'validation_failed');
+    assert.deepEqual(await server.db.selectFrom('hook_deliveries').selectAll().where('id', '=', id).execute(), before);
+  });
+
+  it("wakes the worker through the service's onPending, only when the delivery was reset", async (t) => {
+    const { server, deliver } = await setUp(t);
+    const id = await deliver('d1');
+    let woken = 0;
+    const hooks = createHooksService(server.db, {
+      secretBox: createSecretBox(TEST_SECRET_KEY),
+      handlers: server.app.hookHandlers,
+      onPending: () => {
+        woken += 1;
+      },
+    });
+    await hooks.replayDelivery(id);
+    assert.equal(woken, 1);
+    await server.db.updateTable('hook_deliveries').set({ status: 'processing' }).where('id', '=', id).execute();
+    await assert.rejects(hooks.replayDelivery(id), { code: 'conflict' });
+    await assert.rejects(hooks.replayDelivery(id + 1000), { code: 'not_found' });
+    assert.equal(woken, 1);
   });
 });

@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { expectOk } from './helpers/api.ts';
 import { runCli } from './helpers/cli.ts';
-import { postHook } from './helpers/hooks.ts';
+import { postHook, signedHeaders } from './helpers/hooks.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
 
 /** A running server and `endpoint(...)` running the real binary against its database and key. */
@@ -113,5 +113,45 @@ describe('add-hook, list-hooks and remove-hook', () => {
     const again = await endpoint(['remove-hook', '--name', 'gh']);
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'error: no hook named "gh"\n');
+  });
+});
+
+describe('replay', () => {
+  it('sets a stored delivery pending again; refuses one being processed, a missing one and a bad id', async (t) => {
+    const { server, endpoint } = await setUp(t);
+    const added = await endpoint(['add-hook', '--name', 'billing', '--handler', 'inbox', '--verify', 'standard']);
+    const payload = '{"type":"ping"}';
+    const headers = await signedHeaders('standard', added.stdout.trim(), 'msg_replay', payload);
+    const { id } = await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
+    const row = () =>
+      server.db.selectFrom('hook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await server.db
+      .updateTable('hook_deliveries')
+      .set({ status: 'failed', attempts: 10, last_error: 'gave up' })
+      .where('id', '=', id)
+      .execute();
+
+    const replayed = await endpoint(['replay', '--id', String(id)]);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.equal(replayed.stdout, '');
+    assert.equal(replayed.stderr, `delivery ${id} of hook billing is pending again\n`);
+    assert.deepEqual((({ status, attempts, last_error }) => ({ status, attempts, last_error }))(await row()), {
+      status: 'pending',
+      attempts: 0,
+      last_error: null,
+    });
+
+    await server.db.updateTable('hook_deliveries').set({ status: 'processing' }).where('id', '=', id).execute();
+    const refused: [string, RegExp][] = [
+      [String(id), new RegExp(`^error: delivery ${id} is being processed`)],
+      [String(id + 1000), /^error: no such delivery\n$/],
+      ['abc', /^error: --id must be a delivery id/],
+    ];
+    for (const [given, message] of refused) {
+      const result = await endpoint(['replay', '--id', given]);
+      assert.equal(result.code, 1, given);
+      assert.match(result.stderr, message);
+    }
+    assert.equal((await row()).status, 'processing');
   });
 });

@@ -37,6 +37,13 @@ async function everyHook(hooks: HooksService): Promise<Hook[]> {
   }
 }
 
+function deliveryId(text: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
+    throw new CliError(`--id must be a delivery id (a positive integer), got "${text}"`);
+  }
+  return Number(text);
+}
+
 /** Confirmations go to stderr, so stdout carries only the generated secret. */
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -108,6 +115,18 @@ export function registerCommands(program: Command, context: CliContext): void {
           say('the new secret follows; it is not shown again');
           process.stdout.write(`${generatedSecret}\n`);
         }
+      }),
+    );
+
+  program
+    .command('replay')
+    .description("run a stored delivery's handler again from scratch (refused while it is being processed)")
+    .requiredOption('--id <id>', 'the delivery id, as the API lists it')
+    .action(
+      runAction(async (options: { id: string }) => {
+        const delivery = await (await hooksService(context)).replayDelivery(deliveryId(options.id));
+        // This process has no worker to wake; the server's workers find it due on their next poll.
+        say(`delivery ${delivery.id} of hook ${delivery.hook} is pending again`);
       }),
     );
 

@@ -39,6 +39,12 @@ export class DeliveryNotFoundError extends HttpError {
   }
 }
 
+export class DeliveryBusyError extends HttpError {
+  constructor(id: number) {
+    super('conflict', `delivery ${id} is being processed; replay it once that run ends`);
+  }
+}
+
 /**
  * A call that failed verification. The sender learns only "signature invalid" or "timestamp out
  * of range"; the precise reason is for the log.

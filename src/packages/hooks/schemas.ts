@@ -123,4 +123,14 @@ export const DeliveryDetailSchema = Type.Object({
   }),
   body: Type.String({ description: 'The raw body, as text when it is UTF-8, else base64' }),
   body_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+  attempt_log: Type.Array(
+    Type.Object({
+      attempt: Type.Integer({ minimum: 1, description: "The delivery's attempt count at this run: 1 for the first" }),
+      started_at: TimestampSchema,
+      finished_at: TimestampSchema,
+      outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: 'Every run of its handler, oldest first; a replay numbers from 1 again' },
+  ),
 });

@@ -4,6 +4,7 @@ import { type Db, isUniqueViolation, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
 import {
+  DeliveryBusyError,
   DeliveryNotFoundError,
   DeliveryRefusedError,
   HookChangedError,
@@ -16,7 +17,7 @@ import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
-import type { DeliveryStatus, HookRow, HookRowUpdate, VerifyMode } from './table.ts';
+import type { AttemptOutcome, AttemptRow, DeliveryStatus, HookRow, HookRowUpdate, VerifyMode } from './table.ts';
 import type { RequestHeaders } from './verify/common.ts';
 import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
@@ -45,11 +46,22 @@ export interface Delivery {
   last_error: string | null;
 }
 
+/** One run of a delivery's handler. */
+export interface Attempt {
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: AttemptOutcome;
+  error: string | null;
+}
+
 export interface DeliveryDetail extends Delivery {
   headers: Record<string, string>;
   /** The raw body: as text when it is UTF-8, else base64. */
   body: string;
   body_encoding: 'utf8' | 'base64';
+  /** Every run of its handler, oldest first; a replay adds to it and numbers from 1 again. */
+  attempt_log: Attempt[];
 }
 
 export interface Paged<T> {
@@ -152,7 +164,11 @@ function deliveryRowToDelivery(row: repository.DeliveryWithHook): Delivery {
   };
 }
 
-function deliveryRowToDetail(row: repository.DeliveryWithHook): DeliveryDetail {
+function attemptRowToAttempt({ attempt, started_at, finished_at, outcome, error }: AttemptRow): Attempt {
+  return { attempt, started_at, finished_at, outcome, error };
+}
+
+function deliveryRowToDetail(row: repository.DeliveryWithHook, attempts: AttemptRow[]): DeliveryDetail {
   const body = Buffer.from(row.body);
   const text = isUtf8(body);
   return {
@@ -160,6 +176,7 @@ function deliveryRowToDetail(row: repository.DeliveryWithHook): DeliveryDetail {
     headers: JSON.parse(row.headers),
     body: body.toString(text ? 'utf8' : 'base64'),
     body_encoding: text ? 'utf8' : 'base64',
+    attempt_log: attempts.map(attemptRowToAttempt),
   };
 }
 
@@ -407,9 +424,25 @@ export function createHooksService(
     },
 
     async getDelivery(id: number): Promise<DeliveryDetail> {
-      const row = await repository.findDelivery(db, id);
+      const [row, attempts] = await Promise.all([repository.findDelivery(db, id), repository.listAttempts(db, id)]);
       if (!row) throw new DeliveryNotFoundError();
-      return deliveryRowToDetail(row);
+      return deliveryRowToDetail(row, attempts);
+    },
+
+    /**
+     * Runs a delivery's handler again from scratch: pending, attempts 0, due now, its last error
+     * and processed time cleared; its attempt log is kept. Refused while a worker is running it.
+     */
+    async replayDelivery(id: number): Promise<Delivery> {
+      if (!(await repository.requeueDelivery(db, id, nowIso(now())))) {
+        if (await repository.findDelivery(db, id)) throw new DeliveryBusyError(id);
+        throw new DeliveryNotFoundError();
+      }
+      onPending?.();
+      const row = await repository.findDelivery(db, id);
+      // Removed with its hook in the moment since the reset.
+      if (!row) throw new DeliveryNotFoundError();
+      return deliveryRowToDelivery(row);
     },
   };
 }
