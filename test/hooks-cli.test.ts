@@ -38,6 +38,31 @@ describe('add-hook, list-hooks and remove-hook', () => {
     await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
   });
 
+  it('add-hook --verify token prints nothing on stdout; a token made by add-token with hooks.call calls it', async (t) => {
+    const { server, endpoint, hookRows } = await setUp(t);
+    const added = await endpoint(['add-hook', '--name', 'cron', '--handler', 'inbox', '--verify', 'token']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout, '');
+    assert.match(added.stderr, /created hook cron \(token, handler inbox\)/);
+    assert.match(added.stderr, /no secret: callers send Authorization: Bearer <API token> with scope hooks\.call/);
+    const [row] = await hookRows();
+    assert.equal(row.verify_mode, 'token');
+
+    for (const args of [
+      ['add-user', '--username', 'cron', '--password', 'long enough password'],
+      ['add-group', '--groupname', 'callers'],
+      ['add-group-member', '--groupname', 'callers', '--membername', 'cron'],
+      ['grant', '--groupname', 'callers', '--permission', 'hooks.call'],
+    ]) {
+      const result = await endpoint(args);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    }
+    const token = await endpoint(['add-token', '--username', 'cron', '--name', 'nightly', '--scopes', 'hooks.call']);
+    assert.equal(token.code, 0, token.stderr);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token.stdout.trim()}` };
+    await expectOk(await postHook(server.url, '/hooks/cron', '{}', headers), 202);
+  });
+
   it('list-hooks shows name, handler, verification, legacy path and creation, never a secret', async (t) => {
     const { endpoint } = await setUp(t);
     const github = await endpoint(['add-hook', '--name', 'gh', '--handler', 'inbox', '--verify', 'github']);
@@ -74,8 +99,8 @@ describe('add-hook, list-hooks and remove-hook', () => {
     const base = ['add-hook', '--name', 'h', '--handler', 'inbox'];
     const refused: [string[], RegExp][] = [
       [[...base, '--verify', 'twilio'], /twilio hook needs its secret/],
-      [[...base, '--verify', 'token'], /"token" is not available yet/],
-      [[...base, '--verify', 'carrier-pigeon'], /must be one of standard, github, twilio, stripe/],
+      [[...base, '--verify', 'token', '--secret', 's'], /a token hook has no secret/],
+      [[...base, '--verify', 'carrier-pigeon'], /must be one of token, standard, github, twilio, stripe/],
       [['add-hook', '--name', 'h', '--handler', 'nope', '--verify', 'github'], /unknown handler "nope"/],
       [['add-hook', '--name', 'bad name', '--handler', 'inbox', '--verify', 'github'], /the name must be/],
       [[...base, '--verify', 'standard', '--secret', 'not base64!'], /whsec_ followed by base64/],

@@ -56,7 +56,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .requiredOption('--name <name>', 'the hook name, the last part of its URL')
     .requiredOption('--handler <handler>', `what runs on each delivery: ${[...context.handlers.keys()].join(', ')}`)
     .requiredOption('--verify <mode>', `how calls are verified: ${VERIFY_MODES.join(', ')}`)
-    .option('--secret <secret>', "the signing secret (required for twilio: the account's auth token)")
+    .option('--secret <secret>', "the signing secret (required for twilio: the account's auth token; none for token)")
     .option('--path <path>', 'an extra path the hook also answers at, such as /twilio/sms')
     .action(
       runAction(async (options: AddHookOptions) => {
@@ -69,6 +69,9 @@ export function registerCommands(program: Command, context: CliContext): void {
           legacyPath: options.path,
         });
         say(`created hook ${hook.name} (${hook.verify}, handler ${hook.handler}) at POST /hooks/${hook.name}`);
+        if (hook.verify === 'token') {
+          say('it has no secret: callers send Authorization: Bearer <API token> with scope hooks.call');
+        }
         if (generatedSecret !== undefined) {
           say('its signing secret follows; it is not shown again');
           process.stdout.write(`${generatedSecret}\n`);

@@ -8,8 +8,14 @@ const TimestampSchema = Type.String({ format: 'date-time' });
 const NullableTimestampSchema = Type.Union([TimestampSchema, Type.Null()]);
 
 const VerifyModeSchema = Type.Union(
-  [Type.Literal('standard'), Type.Literal('github'), Type.Literal('twilio'), Type.Literal('stripe')],
-  { description: 'How calls are verified' },
+  [
+    Type.Literal('token'),
+    Type.Literal('standard'),
+    Type.Literal('github'),
+    Type.Literal('twilio'),
+    Type.Literal('stripe'),
+  ],
+  { description: 'How calls are verified: an API token with hooks.call (no secret), or the sender’s signature' },
 );
 
 const HandlerNameSchema = TextSchema({ minLength: 1, maxLength: 100, description: 'What runs on each delivery' });
@@ -17,7 +23,8 @@ const HandlerNameSchema = TextSchema({ minLength: 1, maxLength: 100, description
 const SecretSchema = TextSchema({
   minLength: 1,
   maxLength: 1000,
-  description: 'The signing secret (for twilio, the auth token); generated when absent where the mode allows',
+  description:
+    'The signing secret (for twilio, the auth token; none for token); generated when absent where the mode allows',
 });
 
 const LegacyPathSchema = TextSchema({

@@ -17,12 +17,21 @@ import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
-import type { AttemptOutcome, AttemptRow, DeliveryStatus, HookRow, HookRowUpdate, VerifyMode } from './table.ts';
-import type { RequestHeaders } from './verify/common.ts';
+import type {
+  AttemptOutcome,
+  AttemptRow,
+  DeliveryStatus,
+  HookRow,
+  HookRowUpdate,
+  SignatureMode,
+  VerifyMode,
+} from './table.ts';
+import type { RequestHeaders, VerifyResult } from './verify/common.ts';
 import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
+import { type TokenCheck, verifyToken } from './verify/token.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
 
-export const VERIFY_MODES: readonly VerifyMode[] = ['standard', 'github', 'twilio', 'stripe'];
+export const VERIFY_MODES: readonly VerifyMode[] = ['token', 'standard', 'github', 'twilio', 'stripe'];
 
 export interface Hook {
   id: number;
@@ -135,6 +144,7 @@ const EXTERNAL_ID = /^[^\0]{1,255}$/u;
 const MAX_SECRET_LENGTH = 1000;
 const MAX_LEGACY_PATH_LENGTH = 200;
 const DEFAULT_OVERLAP = '24h';
+const TOKEN_HAS_NO_SECRET = 'a token hook has no secret: its callers send API tokens with scope hooks.call';
 // Long enough to reconfigure any sender; longer would keep a secret believed retired alive.
 const MAX_OVERLAP_MS = 30 * 86_400_000;
 
@@ -189,7 +199,7 @@ function keptHeaders(headers: RequestHeaders): Record<string, string> {
   return kept;
 }
 
-function generatedSecret(mode: VerifyMode): string | undefined {
+function generatedSecret(mode: SignatureMode): string | undefined {
   switch (mode) {
     case 'standard':
       return generateStandardSecret();
@@ -203,13 +213,17 @@ function generatedSecret(mode: VerifyMode): string | undefined {
 }
 
 function checkedMode(verify: string): VerifyMode {
-  if (verify === 'token') throw new InvalidHookError('verification mode "token" is not available yet');
   const mode = VERIFY_MODES.find((known) => known === verify);
   if (mode === undefined) throw new InvalidHookError(`verification mode must be one of ${VERIFY_MODES.join(', ')}`);
   return mode;
 }
 
-function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: string; generated: boolean } {
+/** The hook's new secret, given or generated; none for `token` mode, whose callers bring API tokens. */
+function checkedSecret(mode: VerifyMode, given: string | undefined): { secret?: string; generated: boolean } {
+  if (mode === 'token') {
+    if (given !== undefined) throw new InvalidHookError(TOKEN_HAS_NO_SECRET);
+    return { generated: false };
+  }
   if (given === undefined) {
     const secret = generatedSecret(mode);
     if (secret === undefined) throw new InvalidHookError('a twilio hook needs its secret: the Twilio auth token');
@@ -235,9 +249,9 @@ function checkedOverlap(text: string): number {
   return ms;
 }
 
-/** A secrets column holding one current secret. */
-function onlySecret(sealed: string): string {
-  return serializeSecrets([{ sealed, expiresAt: null }]);
+/** A secrets column holding one current secret, or none. */
+function onlySecret(sealed: string | undefined): string {
+  return serializeSecrets(sealed === undefined ? [] : [{ sealed, expiresAt: null }]);
 }
 
 function checkName(name: string): void {
@@ -265,6 +279,11 @@ export interface HooksServiceOptions {
   secretBox: SecretBox;
   /** The handlers a hook may name, from every package. */
   handlers: ReadonlyMap<string, HookHandler>;
+  /**
+   * Whether an API token may call `token` hooks (app.tokens and the owner's permissions); without
+   * it, as in the CLI, every token call is refused.
+   */
+  tokenMayCall?: TokenCheck;
   /** Called when a delivery becomes due at once (stored, replayed): wakes this process's worker. */
   onPending?: () => void;
   now?: () => Date;
@@ -272,12 +291,19 @@ export interface HooksServiceOptions {
 
 export function createHooksService(
   db: Db,
-  { secretBox, handlers, onPending, now = () => new Date() }: HooksServiceOptions,
+  { secretBox, handlers, tokenMayCall, onPending, now = () => new Date() }: HooksServiceOptions,
 ) {
   async function hookByName(name: string): Promise<HookRow> {
     const row = await repository.findHookByName(db, name);
     if (!row) throw new HookNotFoundError(name);
     return row;
+  }
+
+  /** Verifies a call with the hook's mode: its API token, or its signature by a secret live at `at`. */
+  async function verifyCall(hook: HookRow, delivery: IncomingDelivery, at: Date): Promise<VerifyResult> {
+    if (hook.verify_mode === 'token') return verifyToken(delivery.headers, tokenMayCall);
+    const secrets = liveSecrets(parseSecrets(hook.secrets), at).map(({ sealed }) => secretBox.open(sealed));
+    return verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: at });
   }
 
   /** Throws HookTakenError when another hook than `ownId` answers at the path. */
@@ -302,7 +328,7 @@ export function createHooksService(
           name: input.name,
           handler: input.handler,
           verify_mode: mode,
-          secrets: onlySecret(secretBox.seal(secret)),
+          secrets: onlySecret(secret === undefined ? undefined : secretBox.seal(secret)),
           legacy_path: input.legacyPath ?? null,
           created_at: nowIso(now()),
         });
@@ -325,7 +351,7 @@ export function createHooksService(
       if (mode !== row.verify_mode) {
         const { secret, generated } = checkedSecret(mode, changes.secret);
         update.verify_mode = mode;
-        update.secrets = onlySecret(secretBox.seal(secret));
+        update.secrets = onlySecret(secret === undefined ? undefined : secretBox.seal(secret));
         if (generated) generatedSecret = secret;
       } else if (changes.secret !== undefined) {
         throw new InvalidHookError('a secret changes by rotating it, or along with a new verification mode');
@@ -353,8 +379,10 @@ export function createHooksService(
      */
     async rotateSecret(name: string, input: SecretRotation): Promise<RotatedSecret> {
       const row = await hookByName(name);
+      if (row.verify_mode === 'token') throw new InvalidHookError(TOKEN_HAS_NO_SECRET);
       const overlapMs = checkedOverlap(input.overlap ?? DEFAULT_OVERLAP);
       const { secret, generated } = checkedSecret(row.verify_mode, input.secret);
+      if (secret === undefined) throw new Error(`a ${row.verify_mode} hook got no secret`);
       const at = now();
       const secrets = rotateSecrets(parseSecrets(row.secrets), secretBox.seal(secret), overlapMs, at);
       const updated = await repository.replaceSecrets(db, row.id, row.secrets, serializeSecrets(secrets));
@@ -389,8 +417,7 @@ export function createHooksService(
       // Read on every call, never cached: a removed hook or a rotated secret counts at once.
       const hook = await hookByName(name);
       const receivedAt = now();
-      const secrets = liveSecrets(parseSecrets(hook.secrets), receivedAt).map(({ sealed }) => secretBox.open(sealed));
-      const verdict = verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: receivedAt });
+      const verdict = await verifyCall(hook, delivery, receivedAt);
       if (!verdict.ok) throw new DeliveryRefusedError(verdict.reason);
 
       const externalId = verdict.deliveryId ?? randomUUID();
