@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
 import { DeliveryRefusedError } from './errors.ts';
 
@@ -17,9 +17,15 @@ function publicUrl(request: FastifyRequest, configured: string | undefined): str
   return (configured ?? `${request.protocol}://${request.host}`) + request.url;
 }
 
+interface ReceiveRoute {
+  Params: { name: string };
+  Body: Buffer | undefined;
+}
+
 /**
- * `POST /hooks/:name`: reads the raw body, verifies it with the hook's mode and secrets, and
- * answers only once the delivery is committed: 202 for a new one, 200 for a redelivery.
+ * `POST /hooks/:name`, and the same at each hook's legacy path (`/twilio/sms`): reads the raw
+ * body, verifies it with the hook's mode and secrets, and answers only once the delivery is
+ * committed: 202 for a new one, 200 for a redelivery.
  */
 export async function receiveRoutes(app: FastifyInstance): Promise<void> {
   const { config, hooks } = app;
@@ -29,10 +35,21 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     done(null, body),
   );
 
-  app.post<{ Params: { name: string }; Body: Buffer | undefined }>(
-    '/hooks/:name',
-    { schema: { hide: true, params: NAME_PARAMS } },
-    async (request, reply) => {
+  /**
+   * Legacy paths are set at runtime (add-hook --path, the API), and routes cannot be added to a
+   * running server, so one catch-all POST route asks for the hook at each path. It runs before the
+   * body is read: any other path is the app's ordinary 404, whatever its body or content type.
+   * The hook's name goes into params, so the one handler serves both routes alike.
+   */
+  async function atLegacyPath(request: FastifyRequest<ReceiveRoute>, reply: FastifyReply) {
+    const hook = await hooks.hookAtPath(request.url.split('?')[0]);
+    // Returning the reply makes Fastify wait for the 404 to be sent, then skip the rest.
+    if (hook === undefined) return reply.callNotFound();
+    request.params = { name: hook.name };
+  }
+
+  const receive = {
+    handler: async (request: FastifyRequest<ReceiveRoute>, reply: FastifyReply) => {
       const contentType = request.headers['content-type'];
       // A body-less call has no content type and reaches no parser; it is refused all the same.
       if (contentType === undefined) throw new HttpError('unsupported_media_type', 'a content type is required');
@@ -52,5 +69,14 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
         throw error;
       }
     },
-  );
+  };
+
+  app.post<ReceiveRoute>('/hooks/:name', { ...receive, schema: { hide: true, params: NAME_PARAMS } });
+  // Every route of the app is more specific than this one, so it sees only paths nothing else has.
+  app.post<ReceiveRoute>('/*', {
+    ...receive,
+    schema: { hide: true },
+    config: { problemJson: true },
+    onRequest: atLegacyPath,
+  });
 }

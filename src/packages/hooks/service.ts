@@ -266,13 +266,18 @@ function checkHandler(handler: string, handlers: ReadonlyMap<string, HookHandler
   }
 }
 
-function checkLegacyPath(path: string): void {
+/** What is wrong with a legacy path, or undefined when a hook may answer at it. */
+function legacyPathProblem(path: string): string | undefined {
   if (!LEGACY_PATH.test(path) || path.length > MAX_LEGACY_PATH_LENGTH) {
-    throw new InvalidHookError('the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -');
+    return 'the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -';
   }
-  if (/^\/(api|hooks|static)(\/|$)/.test(path)) {
-    throw new InvalidHookError('the path must not be under /api, /hooks or /static');
-  }
+  if (/^\/(api|hooks|static)(\/|$)/.test(path)) return 'the path must not be under /api, /hooks or /static';
+  return undefined;
+}
+
+function checkLegacyPath(path: string): void {
+  const problem = legacyPathProblem(path);
+  if (problem !== undefined) throw new InvalidHookError(problem);
 }
 
 export interface HooksServiceOptions {
@@ -401,6 +406,16 @@ export function createHooksService(
 
     async getHook(name: string): Promise<Hook> {
       return hookRowToHook(await hookByName(name));
+    },
+
+    /**
+     * The hook answering at a legacy path such as `/twilio/sms`, read on every call (paths change
+     * at runtime); undefined without a query for a path no hook could have.
+     */
+    async hookAtPath(path: string): Promise<Hook | undefined> {
+      if (legacyPathProblem(path) !== undefined) return undefined;
+      const row = await repository.findHookByLegacyPath(db, path);
+      return row && hookRowToHook(row);
     },
 
     /** Removes a hook and every delivery it holds. */
