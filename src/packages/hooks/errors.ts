@@ -39,6 +39,14 @@ export class DeliveryNotFoundError extends HttpError {
   }
 }
 
+export class HookRateLimitedError extends HttpError {
+  constructor(retryAfterSeconds: number) {
+    super('too_many_requests', 'too many calls to this hook from your address; try again later', {
+      'retry-after': String(Math.max(1, retryAfterSeconds)),
+    });
+  }
+}
+
 export class DeliveryBusyError extends HttpError {
   constructor(id: number) {
     super('conflict', `delivery ${id} is being processed; replay it once that run ends`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
 import { DeliveryRefusedError } from './errors.ts';
+import { createHookRateLimit } from './rate-limit.ts';
 
 // What senders post: Standard Webhooks, GitHub and Stripe send JSON, Twilio a form; plain text
 // for the simplest senders. Anything else is refused with 415 before the hook is looked up.
@@ -48,6 +49,12 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     request.params = { name: hook.name };
   }
 
+  const rateLimit = createHookRateLimit({ perMinute: config.hookRateLimit, redis: app.redis });
+  // Counted before the body is read, so a sender over its allowance costs no parsing or query.
+  async function limited(request: FastifyRequest<ReceiveRoute>): Promise<void> {
+    await rateLimit.consume(request.params.name, request.ip);
+  }
+
   const receive = {
     handler: async (request: FastifyRequest<ReceiveRoute>, reply: FastifyReply) => {
       const contentType = request.headers['content-type'];
@@ -71,12 +78,16 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     },
   };
 
-  app.post<ReceiveRoute>('/hooks/:name', { ...receive, schema: { hide: true, params: NAME_PARAMS } });
+  app.post<ReceiveRoute>('/hooks/:name', {
+    ...receive,
+    schema: { hide: true, params: NAME_PARAMS },
+    onRequest: limited,
+  });
   // Every route of the app is more specific than this one, so it sees only paths nothing else has.
   app.post<ReceiveRoute>('/*', {
     ...receive,
     schema: { hide: true },
     config: { problemJson: true },
-    onRequest: atLegacyPath,
+    onRequest: [atLegacyPath, limited],
   });
 }
