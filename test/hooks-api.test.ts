@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { sign as signGithub } from '@octokit/webhooks-methods';
-import { Webhook } from 'standardwebhooks';
 import type { Db } from '../src/core/db.ts';
 import { createSecretBox } from '../src/packages/hooks/secret-box.ts';
 import { createHooksService } from '../src/packages/hooks/service.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
-import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
+import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
@@ -60,17 +59,6 @@ async function setUp(t: TestContext) {
 
 function hooksTable(db: Db) {
   return db.selectFrom('hooks').selectAll().orderBy('id').execute();
-}
-
-/** Headers of a Standard Webhooks delivery signed by the sender's own library. */
-function standardHeaders(secret: string, id: string, payload: string) {
-  const sentAt = new Date();
-  return {
-    'content-type': 'application/json',
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(id, sentAt, payload),
-  };
 }
 
 const HOOK_FIELDS = ['created_at', 'handler', 'id', 'legacy_path', 'name', 'verify'];
@@ -172,7 +160,7 @@ describe('hooks CRUD', () => {
     assert.ok(!JSON.stringify([read, listed]).includes(created.secret.slice(6)));
 
     const payload = '{"type":"ping"}';
-    const headers = standardHeaders(created.secret, 'msg_api', payload);
+    const headers = await signedHeaders('standard', created.secret, 'msg_api', payload);
     await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
     assert.equal((await storedDeliveries(server.db, created.id)).length, 1);
   });
@@ -208,7 +196,7 @@ describe('hooks CRUD', () => {
     assert.equal((await expectOk(await admin.get('/api/v1/hooks/billing'))).verify, 'github');
     // The standard secret went with the standard scheme; the new one verifies GitHub signatures.
     const payload = '{"action":"opened"}';
-    const old = standardHeaders(created.secret, 'msg_old', payload);
+    const old = await signedHeaders('standard', created.secret, 'msg_old', payload);
     await expectProblem(await postHook(server.url, '/hooks/billing', payload, old), 401, 'signature_invalid');
     const github = {
       'content-type': 'application/json',
