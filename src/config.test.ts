@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     assert.equal(config.sessionMaxAgeMs, 8 * 3_600_000);
     assert.equal(config.trustProxy, false);
     assert.equal(config.secretKey, undefined);
+    assert.equal(config.hookRateLimit, 1200);
   });
 
   const bad: [string, Record<string, string>][] = [
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
     ['PORT', { PORT: '70000' }],
     ['ENDPOINT_SESSION_IDLE_TIMEOUT', { ENDPOINT_SESSION_IDLE_TIMEOUT: '30 minutes' }],
     ['ENDPOINT_LOG_LEVEL', { ENDPOINT_LOG_LEVEL: 'loud' }],
+    ['ENDPOINT_HOOK_RATE_LIMIT', { ENDPOINT_HOOK_RATE_LIMIT: '0' }],
   ];
   for (const [name, env] of bad) {
     it(`refuses ${JSON.stringify(env)} with an error naming ${name}`, () => {

@@ -28,6 +28,8 @@ export interface Config {
   hookLeaseMs: number;
   /** How often an idle worker looks for deliveries other processes stored or retries that fell due. */
   hookPollMs: number;
+  /** Calls a minute one sender address may make to one hook; more are answered 429. */
+  hookRateLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +58,7 @@ export function loadConfig(env: Env = process.env): Config {
     hookRetryBaseMs: duration(env, 'ENDPOINT_HOOK_RETRY_BASE', '10s'),
     hookLeaseMs: duration(env, 'ENDPOINT_HOOK_LEASE', '5m'),
     hookPollMs: duration(env, 'ENDPOINT_HOOK_POLL_INTERVAL', '1s'),
+    hookRateLimit: integer(env, 'ENDPOINT_HOOK_RATE_LIMIT', 1200, 1, 1_000_000),
   };
 }
 

@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { expectOk } from './helpers/api.ts';
 import { runCli } from './helpers/cli.ts';
-import { postHook } from './helpers/hooks.ts';
+import { postHook, signedHeaders } from './helpers/hooks.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
 
 /** A running server and `endpoint(...)` running the real binary against its database and key. */
@@ -36,6 +36,31 @@ describe('add-hook, list-hooks and remove-hook', () => {
       'webhook-signature': new Webhook(secret).sign('msg_cli', sentAt, payload),
     };
     await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
+  });
+
+  it('add-hook --verify token prints nothing on stdout; a token made by add-token with hooks.call calls it', async (t) => {
+    const { server, endpoint, hookRows } = await setUp(t);
+    const added = await endpoint(['add-hook', '--name', 'cron', '--handler', 'inbox', '--verify', 'token']);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout, '');
+    assert.match(added.stderr, /created hook cron \(token, handler inbox\)/);
+    assert.match(added.stderr, /no secret: callers send Authorization: Bearer <API token> with scope hooks\.call/);
+    const [row] = await hookRows();
+    assert.equal(row.verify_mode, 'token');
+
+    for (const args of [
+      ['add-user', '--username', 'cron', '--password', 'long enough password'],
+      ['add-group', '--groupname', 'callers'],
+      ['add-group-member', '--groupname', 'callers', '--membername', 'cron'],
+      ['grant', '--groupname', 'callers', '--permission', 'hooks.call'],
+    ]) {
+      const result = await endpoint(args);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    }
+    const token = await endpoint(['add-token', '--username', 'cron', '--name', 'nightly', '--scopes', 'hooks.call']);
+    assert.equal(token.code, 0, token.stderr);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token.stdout.trim()}` };
+    await expectOk(await postHook(server.url, '/hooks/cron', '{}', headers), 202);
   });
 
   it('list-hooks shows name, handler, verification, legacy path and creation, never a secret', async (t) => {
@@ -74,8 +99,8 @@ describe('add-hook, list-hooks and remove-hook', () => {
     const base = ['add-hook', '--name', 'h', '--handler', 'inbox'];
     const refused: [string[], RegExp][] = [
       [[...base, '--verify', 'twilio'], /twilio hook needs its secret/],
-      [[...base, '--verify', 'token'], /"token" is not available yet/],
-      [[...base, '--verify', 'carrier-pigeon'], /must be one of standard, github, twilio, stripe/],
+      [[...base, '--verify', 'token', '--secret', 's'], /a token hook has no secret/],
+      [[...base, '--verify', 'carrier-pigeon'], /must be one of token, standard, github, twilio, stripe/],
       [['add-hook', '--name', 'h', '--handler', 'nope', '--verify', 'github'], /unknown handler "nope"/],
       [['add-hook', '--name', 'bad name', '--handler', 'inbox', '--verify', 'github'], /the name must be/],
       [[...base, '--verify', 'standard', '--secret', 'not base64!'], /whsec_ followed by base64/],
@@ -113,5 +138,45 @@ describe('add-hook, list-hooks and remove-hook', () => {
     const again = await endpoint(['remove-hook', '--name', 'gh']);
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'error: no hook named "gh"\n');
+  });
+});
+
+describe('replay', () => {
+  it('sets a stored delivery pending again; refuses one being processed, a missing one and a bad id', async (t) => {
+    const { server, endpoint } = await setUp(t);
+    const added = await endpoint(['add-hook', '--name', 'billing', '--handler', 'inbox', '--verify', 'standard']);
+    const payload = '{"type":"ping"}';
+    const headers = await signedHeaders('standard', added.stdout.trim(), 'msg_replay', payload);
+    const { id } = await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
+    const row = () =>
+      server.db.selectFrom('hook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await server.db
+      .updateTable('hook_deliveries')
+      .set({ status: 'failed', attempts: 10, last_error: 'gave up' })
+      .where('id', '=', id)
+      .execute();
+
+    const replayed = await endpoint(['replay', '--id', String(id)]);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.equal(replayed.stdout, '');
+    assert.equal(replayed.stderr, `delivery ${id} of hook billing is pending again\n`);
+    assert.deepEqual((({ status, attempts, last_error }) => ({ status, attempts, last_error }))(await row()), {
+      status: 'pending',
+      attempts: 0,
+      last_error: null,
+    });
+
+    await server.db.updateTable('hook_deliveries').set({ status: 'processing' }).where('id', '=', id).execute();
+    const refused: [string, RegExp][] = [
+      [String(id), new RegExp(`^error: delivery ${id} is being processed`)],
+      [String(id + 1000), /^error: no such delivery\n$/],
+      ['abc', /^error: --id must be a delivery id/],
+    ];
+    for (const [given, message] of refused) {
+      const result = await endpoint(['replay', '--id', given]);
+      assert.equal(result.code, 1, given);
+      assert.match(result.stderr, message);
+    }
+    assert.equal((await row()).status, 'processing');
   });
 });

@@ -273,8 +273,9 @@ describe('hook secrets at rest', () => {
     const hook = await addHook(server.app, 'sealed', 'github', 'a-very-recognisable-github-secret');
     const row = await server.db.selectFrom('hooks').selectAll().where('id', '=', hook.id).executeTakeFirstOrThrow();
     assert.doesNotMatch(JSON.stringify(row), /recognisable/);
-    const sealed: string[] = JSON.parse(row.secrets);
-    assert.equal(sealed.length, 1);
-    assert.match(sealed[0], /^v1\./);
+    const [current, ...older] = JSON.parse(row.secrets);
+    assert.equal(older.length, 0);
+    assert.match(current.sealed, /^v1\./);
+    assert.equal(current.expires_at, null);
   });
 });

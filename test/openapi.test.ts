@@ -19,6 +19,18 @@ const USERS_API: Record<string, string[]> = {
   '/api/v1/permissions': ['get'],
 };
 
+// Every route of the hooks package's API.
+const HOOKS_API: Record<string, string[]> = {
+  '/api/v1/hooks': ['get', 'post'],
+  '/api/v1/hooks/{name}': ['delete', 'get', 'patch'],
+  '/api/v1/hooks/{name}/rotate-secret': ['post'],
+  '/api/v1/hooks/{name}/deliveries': ['get'],
+  '/api/v1/deliveries/{id}': ['get'],
+  '/api/v1/deliveries/{id}/replay': ['post'],
+};
+
+const CHECKED_API = { ...USERS_API, ...HOOKS_API };
+
 interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, any>>;
@@ -39,7 +51,7 @@ describe('the OpenAPI document', () => {
 
     assert.match(document.openapi, /^3\./);
     const { paths } = document;
-    for (const [path, methods] of Object.entries(USERS_API)) {
+    for (const [path, methods] of Object.entries(CHECKED_API)) {
       assert.ok(paths[path], `${path} is missing`);
       assert.deepEqual(
         Object.keys(paths[path])
@@ -51,11 +63,11 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('documents each users API operation with a tag and its problem+json errors', async (t) => {
+  it('documents each users and hooks API operation with a tag and its problem+json errors', async (t) => {
     const server = await startTestServer(t);
     const document = await openApiDocument(server.url);
 
-    for (const [path, methods] of Object.entries(USERS_API)) {
+    for (const [path, methods] of Object.entries(CHECKED_API)) {
       for (const method of methods) {
         const operation = document.paths[path][method];
         const where = `${method.toUpperCase()} ${path}`;

@@ -19,6 +19,13 @@ export function wantsProblemJson(url: string): boolean {
   return /^\/(api|hooks|healthz|readyz|metrics)(\/|\?|$)/.test(url);
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Errors are problem+json on this route wherever its path is (a hook at a legacy path). */
+    problemJson?: boolean;
+  }
+}
+
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -73,7 +80,7 @@ export function sendProblem(
   headers = {},
 ): FastifyReply {
   reply.code(problem.status).headers(headers);
-  if (wantsProblemJson(request.url)) {
+  if (wantsProblemJson(request.url) || request.routeOptions.config?.problemJson) {
     return reply.type('application/problem+json').send(problem);
   }
   return reply.type('text/html; charset=utf-8').view('templates/error.eta', { problem, principal: request.principal });

@@ -13,6 +13,12 @@ interface AddHookOptions {
   path?: string;
 }
 
+interface RotateOptions {
+  name: string;
+  secret?: string;
+  overlap?: string;
+}
+
 const PAGE = 200;
 
 /** The hooks service over the CLI's database, sealing secrets with ENDPOINT_SECRET_KEY. */
@@ -31,6 +37,13 @@ async function everyHook(hooks: HooksService): Promise<Hook[]> {
   }
 }
 
+function deliveryId(text: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
+    throw new CliError(`--id must be a delivery id (a positive integer), got "${text}"`);
+  }
+  return Number(text);
+}
+
 /** Confirmations go to stderr, so stdout carries only the generated secret. */
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -43,7 +56,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .requiredOption('--name <name>', 'the hook name, the last part of its URL')
     .requiredOption('--handler <handler>', `what runs on each delivery: ${[...context.handlers.keys()].join(', ')}`)
     .requiredOption('--verify <mode>', `how calls are verified: ${VERIFY_MODES.join(', ')}`)
-    .option('--secret <secret>', "the signing secret (required for twilio: the account's auth token)")
+    .option('--secret <secret>', "the signing secret (required for twilio: the account's auth token; none for token)")
     .option('--path <path>', 'an extra path the hook also answers at, such as /twilio/sms')
     .action(
       runAction(async (options: AddHookOptions) => {
@@ -56,6 +69,9 @@ export function registerCommands(program: Command, context: CliContext): void {
           legacyPath: options.path,
         });
         say(`created hook ${hook.name} (${hook.verify}, handler ${hook.handler}) at POST /hooks/${hook.name}`);
+        if (hook.verify === 'token') {
+          say('it has no secret: callers send Authorization: Bearer <API token> with scope hooks.call');
+        }
         if (generatedSecret !== undefined) {
           say('its signing secret follows; it is not shown again');
           process.stdout.write(`${generatedSecret}\n`);
@@ -77,6 +93,43 @@ export function registerCommands(program: Command, context: CliContext): void {
           hook.created_at,
         ]);
         process.stdout.write(formatColumns(['NAME', 'HANDLER', 'VERIFY', 'LEGACY PATH', 'CREATED'], rows));
+      }),
+    );
+
+  program
+    .command('rotate-hook-secret')
+    .description("replace a hook's secret; the old one keeps verifying for the overlap. Prints a generated one alone")
+    .requiredOption('--name <name>', 'the hook')
+    .option('--secret <secret>', 'the new secret (required for twilio: the new auth token); generated when absent')
+    .option('--overlap <duration>', 'how long the old secret keeps verifying, at most 30d; 0s drops it now', '24h')
+    .action(
+      runAction(async (options: RotateOptions) => {
+        const hooks = await hooksService(context);
+        const { generatedSecret, previousExpiresAt } = await hooks.rotateSecret(options.name, {
+          secret: options.secret,
+          overlap: options.overlap,
+        });
+        say(
+          previousExpiresAt === null
+            ? `rotated the secret of hook ${options.name}; old secrets no longer verify`
+            : `rotated the secret of hook ${options.name}; old secrets verify until ${previousExpiresAt}`,
+        );
+        if (generatedSecret !== undefined) {
+          say('the new secret follows; it is not shown again');
+          process.stdout.write(`${generatedSecret}\n`);
+        }
+      }),
+    );
+
+  program
+    .command('replay')
+    .description("run a stored delivery's handler again from scratch (refused while it is being processed)")
+    .requiredOption('--id <id>', 'the delivery id, as the API lists it')
+    .action(
+      runAction(async (options: { id: string }) => {
+        const delivery = await (await hooksService(context)).replayDelivery(deliveryId(options.id));
+        // This process has no worker to wake; the server's workers find it due on their next poll.
+        say(`delivery ${delivery.id} of hook ${delivery.hook} is pending again`);
       }),
     );
 

@@ -15,6 +15,12 @@ export class HookTakenError extends HttpError {
   }
 }
 
+export class HookChangedError extends HttpError {
+  constructor(name: string) {
+    super('conflict', `hook "${name}" changed while its secret was being rotated; rotate again`);
+  }
+}
+
 export class InvalidHookError extends HttpError {
   constructor(detail: string) {
     super('bad_request', detail);
@@ -33,12 +39,48 @@ export class DeliveryNotFoundError extends HttpError {
   }
 }
 
+export class HookRateLimitedError extends HttpError {
+  constructor(retryAfterSeconds: number) {
+    super('too_many_requests', 'too many calls to this hook from your address; try again later', {
+      'retry-after': String(Math.max(1, retryAfterSeconds)),
+    });
+  }
+}
+
+export class DeliveryBusyError extends HttpError {
+  constructor(id: number) {
+    super('conflict', `delivery ${id} is being processed; replay it once that run ends`);
+  }
+}
+
 /**
- * A call that failed verification. The sender learns only "signature invalid" or "timestamp out
- * of range"; the precise reason is for the log.
+ * A call that failed verification. A signed call's sender learns only "signature invalid" or
+ * "timestamp out of range"; the precise reason is for the log. A token call is answered as RFC
+ * 6750 says: 401 without a good token, 403 for a token without hooks.call.
  */
 export class DeliveryRefusedError extends HttpError {
   constructor(readonly reason: VerifyFailureReason) {
-    super(reason === 'timestamp out of range' ? 'timestamp_out_of_range' : 'signature_invalid');
+    switch (reason) {
+      case 'missing token':
+        super('unauthenticated', 'this hook takes an API token: Authorization: Bearer <token>', {
+          'www-authenticate': 'Bearer',
+        });
+        break;
+      case 'invalid token':
+        super('unauthenticated', 'the bearer token is invalid, expired or revoked', {
+          'www-authenticate': 'Bearer error="invalid_token"',
+        });
+        break;
+      case 'not permitted':
+        super('forbidden', 'the token does not carry permission hooks.call', {
+          'www-authenticate': 'Bearer error="insufficient_scope", scope="hooks.call"',
+        });
+        break;
+      case 'timestamp out of range':
+        super('timestamp_out_of_range');
+        break;
+      default:
+        super('signature_invalid');
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { definePackage } from '../../core/package.ts';
+import { userPrincipal } from '../users/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { inboxHandler } from './handlers.ts';
@@ -14,6 +15,18 @@ declare module 'fastify' {
     hooks: ReturnType<typeof createHooksService>;
     deliveryWorker: DeliveryWorker;
   }
+}
+
+/**
+ * Whether an API token may call `token` hooks: its scopes and its owner's permissions, read now,
+ * both hold hooks.call. Bearer auth runs on /api only, so hooks resolve their callers' tokens here.
+ */
+function tokenMayCall(app: FastifyInstance) {
+  return async (token: string): Promise<boolean | undefined> => {
+    const resolved = await app.tokens.resolve(token);
+    if (!resolved) return undefined;
+    return userPrincipal(app.users, resolved.user, 'token', resolved.scopes).can('hooks.call');
+  };
 }
 
 async function services(app: FastifyInstance): Promise<void> {
@@ -35,6 +48,7 @@ async function services(app: FastifyInstance): Promise<void> {
       handlers: app.hookHandlers,
       onPending: worker.wake,
       leaseMs: config.hookLeaseMs,
+      tokenMayCall: tokenMayCall(app),
     }),
   );
   app.decorate('deliveryWorker', worker);
@@ -52,8 +66,9 @@ export default definePackage({
     'hooks.add': 'Create hooks',
     'hooks.change': 'Change hooks, rotate their secrets and replay deliveries',
     'hooks.delete': 'Delete hooks and their deliveries',
+    'hooks.call': 'Call hooks verified by token (a scope for the API tokens of remote services)',
   },
-  services: fp(services, { name: 'hooks' }),
+  services: fp(services, { name: 'hooks', dependencies: ['users', 'tokens'] }),
   api: apiRoutes,
   receivers: receiveRoutes,
   hooks: { inbox: inboxHandler },

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
 import { DeliveryRefusedError } from './errors.ts';
+import { createHookRateLimit } from './rate-limit.ts';
 
 // What senders post: Standard Webhooks, GitHub and Stripe send JSON, Twilio a form; plain text
 // for the simplest senders. Anything else is refused with 415 before the hook is looked up.
@@ -17,9 +18,15 @@ function publicUrl(request: FastifyRequest, configured: string | undefined): str
   return (configured ?? `${request.protocol}://${request.host}`) + request.url;
 }
 
+interface ReceiveRoute {
+  Params: { name: string };
+  Body: Buffer | undefined;
+}
+
 /**
- * `POST /hooks/:name`: reads the raw body, verifies it with the hook's mode and secrets, and
- * answers only once the delivery is committed: 202 for a new one, 200 for a redelivery.
+ * `POST /hooks/:name`, and the same at each hook's legacy path (`/twilio/sms`): reads the raw
+ * body, verifies it with the hook's mode and secrets, and answers only once the delivery is
+ * committed: 202 for a new one, 200 for a redelivery.
  */
 export async function receiveRoutes(app: FastifyInstance): Promise<void> {
   const { config, hooks, deliveryWorker } = app;
@@ -29,10 +36,27 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
     done(null, body),
   );
 
-  app.post<{ Params: { name: string }; Body: Buffer | undefined }>(
-    '/hooks/:name',
-    { schema: { hide: true, params: NAME_PARAMS } },
-    async (request, reply) => {
+  /**
+   * Legacy paths are set at runtime (add-hook --path, the API), and routes cannot be added to a
+   * running server, so one catch-all POST route asks for the hook at each path. It runs before the
+   * body is read: any other path is the app's ordinary 404, whatever its body or content type.
+   * The hook's name goes into params, so the one handler serves both routes alike.
+   */
+  async function atLegacyPath(request: FastifyRequest<ReceiveRoute>, reply: FastifyReply) {
+    const hook = await hooks.hookAtPath(request.url.split('?')[0]);
+    // Returning the reply makes Fastify wait for the 404 to be sent, then skip the rest.
+    if (hook === undefined) return reply.callNotFound();
+    request.params = { name: hook.name };
+  }
+
+  const rateLimit = createHookRateLimit({ perMinute: config.hookRateLimit, redis: app.redis });
+  // Counted before the body is read, so a sender over its allowance costs no parsing or query.
+  async function limited(request: FastifyRequest<ReceiveRoute>): Promise<void> {
+    await rateLimit.consume(request.params.name, request.ip);
+  }
+
+  const receive = {
+    handler: async (request: FastifyRequest<ReceiveRoute>, reply: FastifyReply) => {
       const contentType = request.headers['content-type'];
       // A body-less call has no content type and reaches no parser; it is refused all the same.
       if (contentType === undefined) throw new HttpError('unsupported_media_type', 'a content type is required');
@@ -58,5 +82,18 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
         throw error;
       }
     },
-  );
+  };
+
+  app.post<ReceiveRoute>('/hooks/:name', {
+    ...receive,
+    schema: { hide: true, params: NAME_PARAMS },
+    onRequest: limited,
+  });
+  // Every route of the app is more specific than this one, so it sees only paths nothing else has.
+  app.post<ReceiveRoute>('/*', {
+    ...receive,
+    schema: { hide: true },
+    config: { problemJson: true },
+    onRequest: [atLegacyPath, limited],
+  });
 }

@@ -1,5 +1,13 @@
 import type { Db } from '../../core/db.ts';
-import type { DeliveryRow, DeliveryStatus, HookRow, NewDeliveryRow, NewHookRow } from './table.ts';
+import type {
+  AttemptRow,
+  DeliveryRow,
+  DeliveryStatus,
+  HookRow,
+  HookRowUpdate,
+  NewDeliveryRow,
+  NewHookRow,
+} from './table.ts';
 
 export interface Page {
   limit: number;
@@ -12,6 +20,25 @@ export function insertHook(db: Db, row: NewHookRow): Promise<HookRow> {
 
 export function findHookByName(db: Db, name: string): Promise<HookRow | undefined> {
   return db.selectFrom('hooks').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export function findHookByLegacyPath(db: Db, path: string): Promise<HookRow | undefined> {
+  return db.selectFrom('hooks').selectAll().where('legacy_path', '=', path).executeTakeFirst();
+}
+
+export function updateHook(db: Db, id: number, changes: HookRowUpdate): Promise<HookRow | undefined> {
+  return db.updateTable('hooks').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** Sets a hook's secrets only if they are still `expected`; undefined when they changed meanwhile. */
+export function replaceSecrets(db: Db, id: number, expected: string, secrets: string): Promise<HookRow | undefined> {
+  return db
+    .updateTable('hooks')
+    .set({ secrets })
+    .where('id', '=', id)
+    .where('secrets', '=', expected)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export function findHookById(db: Db, id: number): Promise<HookRow | undefined> {
@@ -100,4 +127,30 @@ export function findDelivery(db: Db, id: number): Promise<DeliveryWithHook | und
     .select('hooks.name as hook')
     .where('hook_deliveries.id', '=', id)
     .executeTakeFirst();
+}
+
+/** A delivery's handler runs, oldest first. */
+export function listAttempts(db: Db, deliveryId: number): Promise<AttemptRow[]> {
+  return db
+    .selectFrom('hook_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Makes a delivery due now as if just received, unless a worker holds it (`processing`): the
+ * condition is in the UPDATE itself, so a worker claiming it at the same moment cannot be undercut.
+ * True when it was reset.
+ */
+export async function requeueDelivery(db: Db, id: number, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('hook_deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: at, last_error: null, processed_at: null })
+    .where('id', '=', id)
+    .where('status', '<>', 'processing')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -1,24 +1,101 @@
 import { Type } from 'typebox';
-import { IdSchema, PagedSchema, PageQuerySchema } from '../../core/schemas.ts';
+import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/schemas.ts';
+
+// Field limits follow the column sizes in migrations/; the service checks the finer rules (name
+// and path shapes, known handlers, secret formats) so the API and the CLI refuse alike.
 
 const TimestampSchema = Type.String({ format: 'date-time' });
 const NullableTimestampSchema = Type.Union([TimestampSchema, Type.Null()]);
+
+const VerifyModeSchema = Type.Union(
+  [
+    Type.Literal('token'),
+    Type.Literal('standard'),
+    Type.Literal('github'),
+    Type.Literal('twilio'),
+    Type.Literal('stripe'),
+  ],
+  { description: 'How calls are verified: an API token with hooks.call (no secret), or the sender’s signature' },
+);
+
+const HandlerNameSchema = TextSchema({ minLength: 1, maxLength: 100, description: 'What runs on each delivery' });
+
+const SecretSchema = TextSchema({
+  minLength: 1,
+  maxLength: 1000,
+  description:
+    'The signing secret (for twilio, the auth token; none for token); generated when absent where the mode allows',
+});
+
+const LegacyPathSchema = TextSchema({
+  minLength: 2,
+  maxLength: 200,
+  description: 'An extra path the hook also answers at, such as /twilio/sms',
+});
 
 export const HookSchema = Type.Object({
   id: IdSchema,
   name: Type.String(),
   handler: Type.String(),
-  verify: Type.Union([
-    Type.Literal('standard'),
-    Type.Literal('github'),
-    Type.Literal('twilio'),
-    Type.Literal('stripe'),
-  ]),
+  verify: VerifyModeSchema,
   legacy_path: Type.Union([Type.String(), Type.Null()], { description: 'An extra path the hook answers at' }),
   created_at: TimestampSchema,
 });
 
 export const HookPageSchema = PagedSchema(HookSchema);
+
+export const NewHookSchema = Type.Object(
+  {
+    name: TextSchema({ minLength: 1, maxLength: 100, description: 'The last part of the URL: POST /hooks/<name>' }),
+    handler: HandlerNameSchema,
+    verify: VerifyModeSchema,
+    secret: Type.Optional(SecretSchema),
+    path: Type.Optional(LegacyPathSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** A hook with its secret when one was generated: the only answer that ever carries a secret. */
+export const HookWithSecretSchema = Type.Object({
+  ...HookSchema.properties,
+  secret: Type.Optional(Type.String({ description: 'The generated secret, present only when generated: shown once' })),
+});
+
+export const SecretRotationSchema = Type.Object(
+  {
+    secret: Type.Optional(SecretSchema),
+    overlap: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,7}[smhd]$',
+        description: 'How long the replaced secrets keep verifying: 24h by default, at most 30d; 0s drops them now',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RotatedHookSchema = Type.Object({
+  ...HookWithSecretSchema.properties,
+  previous_secret_expires_at: Type.Union([TimestampSchema, Type.Null()], {
+    description: 'When the replaced secrets stop verifying; null when they stopped at once',
+  }),
+});
+
+export const HookChangesSchema = Type.Object(
+  {
+    handler: Type.Optional(HandlerNameSchema),
+    path: Type.Optional(Type.Union([LegacyPathSchema, Type.Null()], { description: 'null removes the legacy path' })),
+    verify: Type.Optional(VerifyModeSchema),
+    secret: Type.Optional(
+      TextSchema({
+        minLength: 1,
+        maxLength: 1000,
+        description: 'Only with a new verify mode: its secret, generated when absent where the mode allows',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const HookNameParamsSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -53,4 +130,14 @@ export const DeliveryDetailSchema = Type.Object({
   }),
   body: Type.String({ description: 'The raw body, as text when it is UTF-8, else base64' }),
   body_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+  attempt_log: Type.Array(
+    Type.Object({
+      attempt: Type.Integer({ minimum: 1, description: "The delivery's attempt count at this run: 1 for the first" }),
+      started_at: TimestampSchema,
+      finished_at: TimestampSchema,
+      outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: 'Every run of its handler, oldest first; a replay numbers from 1 again' },
+  ),
 });

@@ -2,11 +2,14 @@ import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { type Db, isPostgres, isUniqueViolation, nowIso } from '../../core/db.ts';
+import { parseDuration } from '../../core/duration.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
 import {
+  DeliveryBusyError,
   DeliveryNotFoundError,
   DeliveryRefusedError,
+  HookChangedError,
   HookNotFoundError,
   HookTakenError,
   InvalidDeliveryError,
@@ -15,12 +18,23 @@ import {
 import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
-import type { DeliveryStatus, HookRow, NewDeliveryRow, VerifyMode } from './table.ts';
-import type { RequestHeaders } from './verify/common.ts';
+import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
+import type {
+  AttemptOutcome,
+  AttemptRow,
+  DeliveryStatus,
+  HookRow,
+  HookRowUpdate,
+  NewDeliveryRow,
+  SignatureMode,
+  VerifyMode,
+} from './table.ts';
+import type { RequestHeaders, VerifyResult } from './verify/common.ts';
 import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
+import { type TokenCheck, verifyToken } from './verify/token.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
 
-export const VERIFY_MODES: readonly VerifyMode[] = ['standard', 'github', 'twilio', 'stripe'];
+export const VERIFY_MODES: readonly VerifyMode[] = ['token', 'standard', 'github', 'twilio', 'stripe'];
 
 export interface Hook {
   id: number;
@@ -44,11 +58,22 @@ export interface Delivery {
   last_error: string | null;
 }
 
+/** One run of a delivery's handler. */
+export interface Attempt {
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: AttemptOutcome;
+  error: string | null;
+}
+
 export interface DeliveryDetail extends Delivery {
   headers: Record<string, string>;
   /** The raw body: as text when it is UTF-8, else base64. */
   body: string;
   body_encoding: 'utf8' | 'base64';
+  /** Every run of its handler, oldest first; a replay adds to it and numbers from 1 again. */
+  attempt_log: Attempt[];
 }
 
 export interface Paged<T> {
@@ -65,6 +90,37 @@ export interface NewHook {
   /** The signing secret; generated when absent, except for Twilio whose auth token it must be. */
   secret?: string;
   legacyPath?: string;
+}
+
+export interface HookChanges {
+  handler?: string;
+  /** null removes the legacy path. */
+  legacyPath?: string | null;
+  /**
+   * A new verification mode. Its secret (given, or generated as at creation) replaces every old
+   * one at once: an old secret belongs to the old scheme, so an overlap would verify nothing.
+   */
+  verify?: string;
+  /** Only with a new verification mode; a hook's secret is otherwise changed by rotating it. */
+  secret?: string;
+}
+
+/** A hook with the secret generated for it, to be shown once; undefined when none was generated. */
+export interface HookWithSecret {
+  hook: Hook;
+  generatedSecret: string | undefined;
+}
+
+export interface SecretRotation {
+  /** The new secret; generated when absent, except for Twilio whose auth token it must be. */
+  secret?: string;
+  /** How long the secrets it replaces keep verifying: `24h` by default, `0s` to drop them at once. */
+  overlap?: string;
+}
+
+export interface RotatedSecret extends HookWithSecret {
+  /** When the secrets replaced stop verifying; null when they stopped at once. */
+  previousExpiresAt: string | null;
 }
 
 /** A call to a hook as the route read it. */
@@ -92,6 +148,10 @@ const LEGACY_PATH = /^(\/[A-Za-z0-9_.~-]+)+$/;
 const EXTERNAL_ID = /^[^\0]{1,255}$/u;
 const MAX_SECRET_LENGTH = 1000;
 const MAX_LEGACY_PATH_LENGTH = 200;
+const DEFAULT_OVERLAP = '24h';
+const TOKEN_HAS_NO_SECRET = 'a token hook has no secret: its callers send API tokens with scope hooks.call';
+// Long enough to reconfigure any sender; longer would keep a secret believed retired alive.
+const MAX_OVERLAP_MS = 30 * 86_400_000;
 
 // Headers that carry credentials or signatures never reach the database: a stored signature
 // next to its body would be a ready-made replay.
@@ -119,7 +179,11 @@ function deliveryRowToDelivery(row: repository.DeliveryWithHook): Delivery {
   };
 }
 
-function deliveryRowToDetail(row: repository.DeliveryWithHook): DeliveryDetail {
+function attemptRowToAttempt({ attempt, started_at, finished_at, outcome, error }: AttemptRow): Attempt {
+  return { attempt, started_at, finished_at, outcome, error };
+}
+
+function deliveryRowToDetail(row: repository.DeliveryWithHook, attempts: AttemptRow[]): DeliveryDetail {
   const body = Buffer.from(row.body);
   const text = isUtf8(body);
   return {
@@ -127,6 +191,7 @@ function deliveryRowToDetail(row: repository.DeliveryWithHook): DeliveryDetail {
     headers: JSON.parse(row.headers),
     body: body.toString(text ? 'utf8' : 'base64'),
     body_encoding: text ? 'utf8' : 'base64',
+    attempt_log: attempts.map(attemptRowToAttempt),
   };
 }
 
@@ -139,7 +204,7 @@ function keptHeaders(headers: RequestHeaders): Record<string, string> {
   return kept;
 }
 
-function generatedSecret(mode: VerifyMode): string | undefined {
+function generatedSecret(mode: SignatureMode): string | undefined {
   switch (mode) {
     case 'standard':
       return generateStandardSecret();
@@ -153,13 +218,17 @@ function generatedSecret(mode: VerifyMode): string | undefined {
 }
 
 function checkedMode(verify: string): VerifyMode {
-  if (verify === 'token') throw new InvalidHookError('verification mode "token" is not available yet');
   const mode = VERIFY_MODES.find((known) => known === verify);
   if (mode === undefined) throw new InvalidHookError(`verification mode must be one of ${VERIFY_MODES.join(', ')}`);
   return mode;
 }
 
-function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: string; generated: boolean } {
+/** The hook's new secret, given or generated; none for `token` mode, whose callers bring API tokens. */
+function checkedSecret(mode: VerifyMode, given: string | undefined): { secret?: string; generated: boolean } {
+  if (mode === 'token') {
+    if (given !== undefined) throw new InvalidHookError(TOKEN_HAS_NO_SECRET);
+    return { generated: false };
+  }
   if (given === undefined) {
     const secret = generatedSecret(mode);
     if (secret === undefined) throw new InvalidHookError('a twilio hook needs its secret: the Twilio auth token');
@@ -174,28 +243,57 @@ function checkedSecret(mode: VerifyMode, given: string | undefined): { secret: s
   return { secret: given, generated: false };
 }
 
-function checkNewHook(input: NewHook, handlers: ReadonlyMap<string, HookHandler>): void {
-  if (!NAME.test(input.name)) {
+/** The overlap in milliseconds: a duration such as `24h` up to 30 days, or zero (`0s`). */
+function checkedOverlap(text: string): number {
+  const ms = /^0+[smhd]$/.test(text) ? 0 : parseDuration(text);
+  if (ms === undefined || ms > MAX_OVERLAP_MS) {
+    throw new InvalidHookError(
+      'the overlap must be a duration such as 24h of at most 30d, or 0s to drop old secrets now',
+    );
+  }
+  return ms;
+}
+
+/** A secrets column holding one current secret, or none. */
+function onlySecret(sealed: string | undefined): string {
+  return serializeSecrets(sealed === undefined ? [] : [{ sealed, expiresAt: null }]);
+}
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) {
     throw new InvalidHookError('the name must be 1 to 100 letters, digits, . _ or -, starting with a letter or digit');
   }
-  if (!handlers.has(input.handler)) {
-    throw new InvalidHookError(`unknown handler "${input.handler}"; handlers: ${[...handlers.keys()].join(', ')}`);
+}
+
+function checkHandler(handler: string, handlers: ReadonlyMap<string, HookHandler>): void {
+  if (!handlers.has(handler)) {
+    throw new InvalidHookError(`unknown handler "${handler}"; handlers: ${[...handlers.keys()].join(', ')}`);
   }
-  const path = input.legacyPath;
-  if (path !== undefined) {
-    if (!LEGACY_PATH.test(path) || path.length > MAX_LEGACY_PATH_LENGTH) {
-      throw new InvalidHookError('the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -');
-    }
-    if (/^\/(api|hooks|static)(\/|$)/.test(path)) {
-      throw new InvalidHookError('the path must not be under /api, /hooks or /static');
-    }
+}
+
+/** What is wrong with a legacy path, or undefined when a hook may answer at it. */
+function legacyPathProblem(path: string): string | undefined {
+  if (!LEGACY_PATH.test(path) || path.length > MAX_LEGACY_PATH_LENGTH) {
+    return 'the path must look like /twilio/sms: segments of letters, digits, . _ ~ or -';
   }
+  if (/^\/(api|hooks|static)(\/|$)/.test(path)) return 'the path must not be under /api, /hooks or /static';
+  return undefined;
+}
+
+function checkLegacyPath(path: string): void {
+  const problem = legacyPathProblem(path);
+  if (problem !== undefined) throw new InvalidHookError(problem);
 }
 
 export interface HooksServiceOptions {
   secretBox: SecretBox;
   /** The handlers a hook may name, from every package. */
   handlers: ReadonlyMap<string, HookHandler>;
+  /**
+   * Whether an API token may call `token` hooks (app.tokens and the owner's permissions); without
+   * it, as in the CLI, every token call is refused.
+   */
+  tokenMayCall?: TokenCheck;
   /** Called when a delivery becomes due at once (stored, replayed): wakes this process's worker. */
   onPending?: () => void;
   /** How long a delivery stored claimed for an inline handler stays claimed (the worker's lease). */
@@ -205,7 +303,7 @@ export interface HooksServiceOptions {
 
 export function createHooksService(
   db: Db,
-  { secretBox, handlers, onPending, leaseMs = 300_000, now = () => new Date() }: HooksServiceOptions,
+  { secretBox, handlers, tokenMayCall, onPending, leaseMs = 300_000, now = () => new Date() }: HooksServiceOptions,
 ) {
   // Concurrent deliveries share a commit: each is still answered only once its own is durable.
   const postgres = isPostgres(db);
@@ -225,27 +323,99 @@ export function createHooksService(
     return row;
   }
 
+  /** Verifies a call with the hook's mode: its API token, or its signature by a secret live at `at`. */
+  async function verifyCall(hook: HookRow, delivery: IncomingDelivery, at: Date): Promise<VerifyResult> {
+    if (hook.verify_mode === 'token') return verifyToken(delivery.headers, tokenMayCall);
+    const secrets = liveSecrets(parseSecrets(hook.secrets), at).map(({ sealed }) => secretBox.open(sealed));
+    return verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: at });
+  }
+
+  /** Throws HookTakenError when another hook than `ownId` answers at the path. */
+  async function checkPathFree(path: string | null | undefined, ownId: number | undefined): Promise<void> {
+    if (!path) return;
+    const holder = await repository.findHookByLegacyPath(db, path);
+    if (holder && holder.id !== ownId) throw new HookTakenError(`path "${path}"`);
+  }
+
   return {
-    /** Creates a hook; `secret` is the plaintext when it was generated here, to be shown once. */
-    async createHook(input: NewHook): Promise<{ hook: Hook; generatedSecret: string | undefined }> {
-      checkNewHook(input, handlers);
+    /** Creates a hook; `generatedSecret` is the plaintext when it was generated here, to be shown once. */
+    async createHook(input: NewHook): Promise<HookWithSecret> {
+      checkName(input.name);
+      checkHandler(input.handler, handlers);
+      if (input.legacyPath !== undefined) checkLegacyPath(input.legacyPath);
       const mode = checkedMode(input.verify);
       const { secret, generated } = checkedSecret(mode, input.secret);
       if (await repository.findHookByName(db, input.name)) throw new HookTakenError(`hook name "${input.name}"`);
+      await checkPathFree(input.legacyPath, undefined);
       try {
         const row = await repository.insertHook(db, {
           name: input.name,
           handler: input.handler,
           verify_mode: mode,
-          secrets: JSON.stringify([secretBox.seal(secret)]),
+          secrets: onlySecret(secret === undefined ? undefined : secretBox.seal(secret)),
           legacy_path: input.legacyPath ?? null,
           created_at: nowIso(now()),
         });
         return { hook: hookRowToHook(row), generatedSecret: generated ? secret : undefined };
       } catch (error) {
+        // Another request took the name or path between the checks above and the insert.
         if (isUniqueViolation(error)) throw new HookTakenError(`hook name "${input.name}" or path`);
         throw error;
       }
+    },
+
+    /** Changes a hook's handler, legacy path or verification mode; its name stays (senders call it). */
+    async updateHook(name: string, changes: HookChanges): Promise<HookWithSecret> {
+      const row = await hookByName(name);
+      if (changes.handler !== undefined) checkHandler(changes.handler, handlers);
+      if (changes.legacyPath) checkLegacyPath(changes.legacyPath);
+      const update: HookRowUpdate = {};
+      let generatedSecret: string | undefined;
+      const mode = changes.verify === undefined ? row.verify_mode : checkedMode(changes.verify);
+      if (mode !== row.verify_mode) {
+        const { secret, generated } = checkedSecret(mode, changes.secret);
+        update.verify_mode = mode;
+        update.secrets = onlySecret(secret === undefined ? undefined : secretBox.seal(secret));
+        if (generated) generatedSecret = secret;
+      } else if (changes.secret !== undefined) {
+        throw new InvalidHookError('a secret changes by rotating it, or along with a new verification mode');
+      }
+      if (changes.handler !== undefined) update.handler = changes.handler;
+      if (changes.legacyPath !== undefined) {
+        await checkPathFree(changes.legacyPath, row.id);
+        update.legacy_path = changes.legacyPath;
+      }
+      if (Object.keys(update).length === 0) return { hook: hookRowToHook(row), generatedSecret };
+      try {
+        const updated = await repository.updateHook(db, row.id, update);
+        if (!updated) throw new HookNotFoundError(name);
+        return { hook: hookRowToHook(updated), generatedSecret };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HookTakenError(`path "${changes.legacyPath}"`);
+        throw error;
+      }
+    },
+
+    /**
+     * Makes a new secret current; the ones it replaces keep verifying for the overlap, so senders
+     * can switch over without refused deliveries. Two rotations of one hook at once: the second
+     * to write is refused (HookChangedError) rather than silently dropping the first's secret.
+     */
+    async rotateSecret(name: string, input: SecretRotation): Promise<RotatedSecret> {
+      const row = await hookByName(name);
+      if (row.verify_mode === 'token') throw new InvalidHookError(TOKEN_HAS_NO_SECRET);
+      const overlapMs = checkedOverlap(input.overlap ?? DEFAULT_OVERLAP);
+      const { secret, generated } = checkedSecret(row.verify_mode, input.secret);
+      if (secret === undefined) throw new Error(`a ${row.verify_mode} hook got no secret`);
+      const at = now();
+      const secrets = rotateSecrets(parseSecrets(row.secrets), secretBox.seal(secret), overlapMs, at);
+      const updated = await repository.replaceSecrets(db, row.id, row.secrets, serializeSecrets(secrets));
+      if (!updated) throw new HookChangedError(name);
+      return {
+        hook: hookRowToHook(updated),
+        generatedSecret: generated ? secret : undefined,
+        previousExpiresAt: secrets.length > 1 ? nowIso(new Date(at.getTime() + overlapMs)) : null,
+      };
     },
 
     async listHooks(page: Page): Promise<Paged<Hook>> {
@@ -255,6 +425,16 @@ export function createHooksService(
 
     async getHook(name: string): Promise<Hook> {
       return hookRowToHook(await hookByName(name));
+    },
+
+    /**
+     * The hook answering at a legacy path such as `/twilio/sms`, read on every call (paths change
+     * at runtime); undefined without a query for a path no hook could have.
+     */
+    async hookAtPath(path: string): Promise<Hook | undefined> {
+      if (legacyPathProblem(path) !== undefined) return undefined;
+      const row = await repository.findHookByLegacyPath(db, path);
+      return row && hookRowToHook(row);
     },
 
     /** Removes a hook and every delivery it holds. */
@@ -270,9 +450,8 @@ export function createHooksService(
     async receive(name: string, delivery: IncomingDelivery): Promise<ReceivedDelivery> {
       // Read on every call, never cached: a removed hook or a rotated secret counts at once.
       const hook = await hookByName(name);
-      const secrets: string[] = JSON.parse(hook.secrets).map((sealed: string) => secretBox.open(sealed));
       const receivedAt = now();
-      const verdict = verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: receivedAt });
+      const verdict = await verifyCall(hook, delivery, receivedAt);
       if (!verdict.ok) throw new DeliveryRefusedError(verdict.reason);
 
       const externalId = verdict.deliveryId ?? randomUUID();
@@ -311,9 +490,25 @@ export function createHooksService(
     },
 
     async getDelivery(id: number): Promise<DeliveryDetail> {
-      const row = await repository.findDelivery(db, id);
+      const [row, attempts] = await Promise.all([repository.findDelivery(db, id), repository.listAttempts(db, id)]);
       if (!row) throw new DeliveryNotFoundError();
-      return deliveryRowToDetail(row);
+      return deliveryRowToDetail(row, attempts);
+    },
+
+    /**
+     * Runs a delivery's handler again from scratch: pending, attempts 0, due now, its last error
+     * and processed time cleared; its attempt log is kept. Refused while a worker is running it.
+     */
+    async replayDelivery(id: number): Promise<Delivery> {
+      if (!(await repository.requeueDelivery(db, id, nowIso(now())))) {
+        if (await repository.findDelivery(db, id)) throw new DeliveryBusyError(id);
+        throw new DeliveryNotFoundError();
+      }
+      onPending?.();
+      const row = await repository.findDelivery(db, id);
+      // Removed with its hook in the moment since the reset.
+      if (!row) throw new DeliveryNotFoundError();
+      return deliveryRowToDelivery(row);
     },
   };
 }

@@ -1,6 +1,9 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-export type VerifyMode = 'standard' | 'github' | 'twilio' | 'stripe';
+export type VerifyMode = 'token' | 'standard' | 'github' | 'twilio' | 'stripe';
+
+/** The modes verified by a signature over the body, with the hook's secrets. */
+export type SignatureMode = Exclude<VerifyMode, 'token'>;
 
 export type DeliveryStatus = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -9,7 +12,7 @@ export interface HookTable {
   name: string;
   handler: string;
   verify_mode: VerifyMode;
-  /** JSON array of secrets sealed by the secret box, newest first. */
+  /** JSON array of secrets sealed by the secret box, newest first (see secret-list.ts); empty for `token`. */
   secrets: string;
   /** An extra path the hook also answers at, such as `/twilio/sms`. */
   legacy_path: string | null;
@@ -57,6 +60,7 @@ export interface HooksTables {
 
 export type HookRow = Selectable<HookTable>;
 export type NewHookRow = Insertable<HookTable>;
+export type HookRowUpdate = Updateable<HookTable>;
 export type DeliveryRow = Selectable<HookDeliveryTable>;
 export type NewDeliveryRow = Insertable<HookDeliveryTable>;
 export type AttemptRow = Selectable<HookAttemptTable>;

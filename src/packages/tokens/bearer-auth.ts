@@ -6,7 +6,7 @@ import { InvalidTokenError } from './errors.ts';
  * The credentials of `Authorization: Bearer <credentials>`; undefined when the header is absent
  * or names another scheme (Basic, ...), which this package leaves to others.
  */
-function bearerCredentials(header: string | undefined): string | undefined {
+export function bearerCredentials(header: string | undefined): string | undefined {
   const match = header === undefined ? null : /^bearer(?:[ \t]+(.*))?$/i.exec(header.trim());
   return match ? (match[1] ?? '').trim() : undefined;
 }

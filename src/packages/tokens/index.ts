@@ -6,6 +6,9 @@ import { bearerAuth } from './bearer-auth.ts';
 import { registerCommands } from './cli.ts';
 import { createTokensService } from './service.ts';
 
+// Hooks in `token` mode read their callers' bearer tokens themselves (bearer auth is /api only).
+export { bearerCredentials } from './bearer-auth.ts';
+
 declare module 'fastify' {
   interface FastifyInstance {
     tokens: ReturnType<typeof createTokensService>;

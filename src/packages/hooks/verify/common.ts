@@ -1,6 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 
-export type VerifyFailureReason = 'missing header' | 'signature invalid' | 'timestamp out of range';
+export type VerifyFailureReason =
+  | 'missing header'
+  | 'signature invalid'
+  | 'timestamp out of range'
+  // The `token` mode's: no bearer token, one that is no good, one without hooks.call.
+  | 'missing token'
+  | 'invalid token'
+  | 'not permitted';
 
 /**
  * What a verifier concludes. On success, what the sender said about the delivery where its scheme

@@ -1,5 +1,5 @@
 import { parse as parseQuery } from 'node:querystring';
-import type { VerifyMode } from '../table.ts';
+import type { SignatureMode } from '../table.ts';
 import type { RequestHeaders, VerifyResult } from './common.ts';
 import { verifyGithub } from './github.ts';
 import { verifyStandard } from './standard.ts';
@@ -16,8 +16,8 @@ export interface DeliveryInput {
   now: Date;
 }
 
-/** Verifies a call with the hook's mode. Never throws. */
-export function verifyDelivery(mode: VerifyMode, input: DeliveryInput): VerifyResult {
+/** Verifies a signed call with the hook's mode (`token` is verify/token.ts's). Never throws. */
+export function verifyDelivery(mode: SignatureMode, input: DeliveryInput): VerifyResult {
   switch (mode) {
     case 'standard':
       return verifyStandard(input);

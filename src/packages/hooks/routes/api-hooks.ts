@@ -1,0 +1,145 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { permissionGuard } from '../../../core/auth.ts';
+import { CALLER_SECURITY, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import {
+  HookChangesSchema,
+  HookNameParamsSchema,
+  HookPageSchema,
+  HookSchema,
+  HookWithSecretSchema,
+  NewHookSchema,
+  RotatedHookSchema,
+  SecretRotationSchema,
+} from '../schemas.ts';
+import type { HookWithSecret } from '../service.ts';
+
+const tags = ['hooks'];
+const security = CALLER_SECURITY;
+
+/** The hook, and its secret only when one was generated: the one time it is ever shown. */
+function withSecret({ hook, generatedSecret }: HookWithSecret) {
+  return generatedSecret === undefined ? hook : { ...hook, secret: generatedSecret };
+}
+
+// Every field of a rotation is optional, so a bare POST without any body means "generate one,
+// default overlap" rather than a 400 about a missing object.
+async function noBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
+}
+
+/** Hooks themselves: list, create, read, change, delete. */
+export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
+  const { hooks } = app;
+
+  app.get(
+    '/hooks',
+    {
+      preValidation: permissionGuard('hooks.view'),
+      schema: {
+        tags,
+        security,
+        summary: 'Hooks, by name (hooks.view); never their secrets',
+        querystring: PageQuerySchema,
+        response: { 200: HookPageSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => hooks.listHooks(pageOf(request.query)),
+  );
+
+  app.post(
+    '/hooks',
+    {
+      preValidation: permissionGuard('hooks.add'),
+      schema: {
+        tags,
+        security,
+        summary: 'Create a hook at POST /hooks/<name> (hooks.add)',
+        description: 'A generated secret is in this answer only (`secret`); a given one is never shown back.',
+        body: NewHookSchema,
+        response: { 201: HookWithSecretSchema, ...problemResponses(400, 401, 403, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { path, ...input } = request.body;
+      return reply.code(201).send(withSecret(await hooks.createHook({ ...input, legacyPath: path })));
+    },
+  );
+
+  app.get(
+    '/hooks/:name',
+    {
+      preValidation: permissionGuard('hooks.view'),
+      schema: {
+        tags,
+        security,
+        summary: 'A hook (hooks.view); never its secrets',
+        params: HookNameParamsSchema,
+        response: { 200: HookSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => hooks.getHook(request.params.name),
+  );
+
+  app.patch(
+    '/hooks/:name',
+    {
+      preValidation: permissionGuard('hooks.change'),
+      schema: {
+        tags,
+        security,
+        summary: "Change a hook's handler, legacy path or verification mode (hooks.change)",
+        description:
+          'A new verify mode replaces every secret at once with its own (`secret`, or one generated and shown in ' +
+          'this answer only). To change the secret alone, rotate it.',
+        params: HookNameParamsSchema,
+        body: HookChangesSchema,
+        response: { 200: HookWithSecretSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const { path, ...changes } = request.body;
+      return withSecret(await hooks.updateHook(request.params.name, { ...changes, legacyPath: path }));
+    },
+  );
+
+  app.post(
+    '/hooks/:name/rotate-secret',
+    {
+      preValidation: [permissionGuard('hooks.change'), noBodyAsEmpty],
+      schema: {
+        tags,
+        security,
+        summary: "Rotate a hook's secret; the old one keeps verifying for the overlap (hooks.change)",
+        description:
+          'The new secret is `secret` as given, or generated and shown in this answer only. The replaced ones ' +
+          'verify until `previous_secret_expires_at`: 24 hours unless `overlap` says otherwise (`0s`: at once).',
+        params: HookNameParamsSchema,
+        body: SecretRotationSchema,
+        response: { 200: RotatedHookSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const rotated = await hooks.rotateSecret(request.params.name, request.body);
+      return { ...withSecret(rotated), previous_secret_expires_at: rotated.previousExpiresAt };
+    },
+  );
+
+  app.delete(
+    '/hooks/:name',
+    {
+      preValidation: permissionGuard('hooks.delete'),
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a hook and every delivery it holds (hooks.delete)',
+        params: HookNameParamsSchema,
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      await hooks.removeHook(request.params.name);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,22 @@
+import { bearerCredentials } from '../../tokens/index.ts';
+import { headerValue, type RequestHeaders, type VerifyResult } from './common.ts';
+
+/**
+ * Whether an API token may call token-verified hooks now; undefined for a token that is no good
+ * (unknown, expired, revoked, or its owner inactive).
+ */
+export type TokenCheck = (token: string) => Promise<boolean | undefined>;
+
+/**
+ * Verifies a `token` hook call: `Authorization: Bearer <API token>` whose scopes and owner both
+ * hold hooks.call. Nothing is signed, so the body is not looked at; the delivery id is the
+ * caller's `Idempotency-Key` when it sends one. Never throws unless `mayCall` does.
+ */
+export async function verifyToken(headers: RequestHeaders, mayCall: TokenCheck | undefined): Promise<VerifyResult> {
+  const token = bearerCredentials(headerValue(headers, 'authorization'));
+  if (!token) return { ok: false, reason: 'missing token' };
+  const permitted = mayCall === undefined ? undefined : await mayCall(token);
+  if (permitted === undefined) return { ok: false, reason: 'invalid token' };
+  if (!permitted) return { ok: false, reason: 'not permitted' };
+  return { ok: true, deliveryId: headerValue(headers, 'idempotency-key') };
+}
