@@ -12,6 +12,12 @@ export function createGroupCommit<Item, Result>(
   let waiting: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
   let committing = false;
 
+  type Waiting = (typeof waiting)[number];
+
+  function commitAlone(entry: Waiting): Promise<void> {
+    return commit([entry.item]).then(([result]) => entry.resolve(result), entry.reject);
+  }
+
   async function drain(): Promise<void> {
     committing = true;
     while (waiting.length > 0) {
@@ -19,13 +25,10 @@ export function createGroupCommit<Item, Result>(
       waiting = [];
       try {
         const results = await commit(batch.map((entry) => entry.item));
-        batch.forEach((entry, index) => entry.resolve(results[index]));
+        for (const [index, entry] of batch.entries()) entry.resolve(results[index]);
       } catch (error) {
         if (batch.length === 1) batch[0].reject(error);
-        else
-          await Promise.all(
-            batch.map((entry) => commit([entry.item]).then(([result]) => entry.resolve(result), entry.reject)),
-          );
+        else await Promise.all(batch.map(commitAlone));
       }
     }
     committing = false;
