@@ -8,7 +8,8 @@ import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
 
 /** A running server and `endpoint(...)` running the real binary against its database and key. */
 async function setUp(t: TestContext) {
-  const server = await startTestServer(t);
+  // No worker: replay's effect on a delivery is looked at before anything runs it.
+  const server = await startTestServer(t, { env: { ENDPOINT_HOOK_WORKER: 'off' } });
   const endpoint = (args: string[]) =>
     runCli(args, { env: { ENDPOINT_DATABASE_URL: server.databaseUrl, ENDPOINT_SECRET_KEY: TEST_SECRET_KEY } });
   const hookRows = () => server.db.selectFrom('hooks').selectAll().orderBy('id').execute();

@@ -18,7 +18,7 @@ const FORM = 'application/x-www-form-urlencoded';
 
 describe('a hook at its legacy path', () => {
   it('receives a Twilio SMS at POST /twilio/sms signed over that public URL; a forged one is 401', async (t) => {
-    const server = await startTestServer(t, { env: { ENDPOINT_PUBLIC_URL: PUBLIC_URL } });
+    const server = await startTestServer(t, { env: { ENDPOINT_PUBLIC_URL: PUBLIC_URL, ENDPOINT_HOOK_WORKER: 'off' } });
     const { hook } = await server.app.hooks.createHook({
       name: 'sms',
       handler: 'inbox',

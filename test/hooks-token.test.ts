@@ -12,7 +12,7 @@ const PAYLOAD = '{"job":"nightly"}';
  * and `call(token?, headers?)` posting to it.
  */
 async function setUp(t: TestContext) {
-  const server = await startTestServer(t);
+  const server = await startTestServer(t, { env: { ENDPOINT_HOOK_WORKER: 'off' } });
   const hook = await server.app.hooks.createHook({ name: 'cron', handler: 'inbox', verify: 'token' });
   const caller = await createUser(server.app, 'caller', { groups: ['callers'], permissions: ['hooks.call'] });
   const tokenFor = async (userId: number, scopes: string[]) =>

@@ -264,6 +264,17 @@ describe('the delivery worker', () => {
   });
 });
 
+/** Reads until the condition holds or 10 s pass, answering the last read: the worker runs in the background. */
+async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  let value = await read();
+  while (!holds(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
 describe('the worker in a running server', () => {
   it('processes what the server stored without being asked, and what was stored while it was down', async (t) => {
     const down = await startTestServer(t, { env: { ENDPOINT_HOOK_WORKER: 'off' } });
@@ -284,17 +295,29 @@ describe('the worker in a running server', () => {
     // A second server on the same database, this one with its worker: a restart.
     const up = await startTestServer(t, { env: { ENDPOINT_HOOK_POLL_INTERVAL: '1s' }, databaseUrl: down.databaseUrl });
     assert.equal((await post(up.url, 'while_up')).status, 202);
-    const deadline = Date.now() + 10_000;
-    let rows = await storedDeliveries(up.db, hook.id);
-    while (rows.some((row) => row.status !== 'done') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      rows = await storedDeliveries(up.db, hook.id);
-    }
+    const rows = await until(
+      () => storedDeliveries(up.db, hook.id),
+      (all) => all.every((row) => row.status === 'done'),
+    );
     assert.deepEqual(
       rows.map((row) => [row.external_id, row.status, row.attempts]),
       [
         ['while_down', 'done', 1],
         ['while_up', 'done', 1],
+      ],
+    );
+    // A replay (what the API and CLI call) runs the handler again: a second attempt in the log.
+    const replayed = rows[0].id;
+    await up.app.hooks.replayDelivery(replayed);
+    const log = await until(
+      () => up.db.selectFrom('hook_attempts').selectAll().where('delivery_id', '=', replayed).execute(),
+      (attempts) => attempts.length === 2,
+    );
+    assert.deepEqual(
+      log.map((attempt) => [attempt.attempt, attempt.outcome]),
+      [
+        [1, 'ok'],
+        [1, 'ok'],
       ],
     );
   });
