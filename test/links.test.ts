@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import twilio from 'twilio';
 import type { HandledDelivery, HookHandler } from '../src/core/hook-handlers.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
@@ -330,15 +330,16 @@ describe('GET /links', () => {
   });
 });
 
+/** A server with the hook a Twilio number's messaging webhook points at: `/hooks/sms`. */
+async function serverWithSmsHook(t: TestContext) {
+  const server = await startTestServer(t);
+  await server.app.hooks.createHook({ name: 'sms', handler: 'links.twilio-sms', verify: 'twilio', secret: AUTH_TOKEN });
+  return server;
+}
+
 describe('a Twilio number sending SMS to the links hook', () => {
   it('answers the SMS with TwiML saying how many links were saved, and the page lists them', async (t) => {
-    const server = await startTestServer(t);
-    await server.app.hooks.createHook({
-      name: 'sms',
-      handler: 'links.twilio-sms',
-      verify: 'twilio',
-      secret: AUTH_TOKEN,
-    });
+    const server = await serverWithSmsHook(t);
     const params = sms('Two for later: https://example.org/read and www.example.net/watch.');
     const response = await postSms(server, '/hooks/sms', params);
     assert.equal(response.status, 200);
@@ -361,13 +362,7 @@ describe('a Twilio number sending SMS to the links hook', () => {
   });
 
   it('archives a redelivered SMS once, answering it with TwiML that sends no second message', async (t) => {
-    const server = await startTestServer(t);
-    await server.app.hooks.createHook({
-      name: 'sms',
-      handler: 'links.twilio-sms',
-      verify: 'twilio',
-      secret: AUTH_TOKEN,
-    });
+    const server = await serverWithSmsHook(t);
     const params = sms('https://example.org/read https://example.net/watch');
     const first = await postSms(server, '/hooks/sms', params);
     assert.equal(first.status, 200);
