@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { expectOk } from './helpers/api.ts';
@@ -37,6 +40,26 @@ describe('add-hook, list-hooks and remove-hook', () => {
       'webhook-signature': new Webhook(secret).sign('msg_cli', sentAt, payload),
     };
     await expectOk(await postHook(server.url, '/hooks/billing', payload, headers), 202);
+  });
+
+  it("add-hook without ENDPOINT_SECRET_KEY seals with dev-server's kept key, and says what to do without one", async (t) => {
+    const { server } = await setUp(t);
+    const folder = mkdtempSync(join(tmpdir(), 'endpoint-dev-'));
+    t.after(() => rmSync(folder, { recursive: true, force: true }));
+    const inFolder = (args: string[]) =>
+      runCli(args, { cwd: folder, env: { ENDPOINT_DATABASE_URL: server.databaseUrl, ENDPOINT_SECRET_KEY: '' } });
+    const args = ['add-hook', '--name', 'dev', '--handler', 'inbox', '--verify', 'standard'];
+
+    const refused = await inFolder(args);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^error: ENDPOINT_SECRET_KEY must be set \(or run from the folder where dev-server/);
+
+    writeFileSync(join(folder, '.endpoint-secret-key'), `${TEST_SECRET_KEY}\n`);
+    const added = await inFolder(args);
+    assert.equal(added.code, 0, added.stderr);
+    const payload = '{}';
+    const headers = await signedHeaders('standard', added.stdout.trim(), 'msg_dev', payload);
+    await expectOk(await postHook(server.url, '/hooks/dev', payload, headers), 202);
   });
 
   it('add-hook --verify token prints nothing on stdout; a token made by add-token with hooks.call calls it', async (t) => {

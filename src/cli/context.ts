@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../config.ts';
 import { createDb, type Db } from '../core/db.ts';
 import { createMigrator } from '../core/migrate.ts';
 import type { CliContext } from '../core/package.ts';
+import { DEV_SECRET_FILE, readDevSecretKey } from './dev-secret-key.ts';
 import { CliError } from './run-action.ts';
 
 /**
@@ -22,6 +23,15 @@ export function createCliContext(): CliContext & {
     config(): Config {
       config ??= loadConfig();
       return config;
+    },
+    secretKey(): string {
+      const key = context.config().secretKey ?? readDevSecretKey();
+      if (!key) {
+        throw new CliError(
+          `ENDPOINT_SECRET_KEY must be set (or run from the folder where dev-server keeps ${DEV_SECRET_FILE})`,
+        );
+      }
+      return key;
     },
     /** Opens the database; `create` lets SQLite make a new file (init-db, migrate, dev-server). */
     async openDb({ create }: { create: boolean }): Promise<Db> {

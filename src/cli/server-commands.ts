@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { handoverFromPrimary, runPrimary, runWorker } from '../cluster.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { newSetupToken, startServer } from '../server.ts';
 import type { createCliContext } from './context.ts';
+import { devSecretKey } from './dev-secret-key.ts';
 import { CliError, runAction } from './run-action.ts';
 
 type Context = ReturnType<typeof createCliContext>;
@@ -19,16 +18,6 @@ interface ServeCommandOptions extends ListenOptions {
 }
 
 const MAX_WORKERS = 64;
-
-const SECRET_FILE = '.endpoint-secret-key';
-
-/** dev-server keeps one secret key across restarts so sessions survive a reload. */
-function devSecretKey(): string {
-  if (existsSync(SECRET_FILE)) return readFileSync(SECRET_FILE, 'utf8').trim();
-  const key = randomBytes(32).toString('base64url');
-  writeFileSync(SECRET_FILE, `${key}\n`, { mode: 0o600 });
-  return key;
-}
 
 function workerCount(value: string): number {
   const count = Number(value);

@@ -7,6 +7,8 @@ import type { HookHandler } from './hook-handlers.ts';
 /** What a package's CLI commands get: they open the database only when they run. */
 export interface CliContext {
   config(): Config;
+  /** ENDPOINT_SECRET_KEY, else the key dev-server keeps in this folder; throws a clear error if neither. */
+  secretKey(): string;
   /** Opens the database (closed by the CLI after the command); throws a clear error if unreachable. */
   db(): Promise<Db>;
   /** Every permission codename the installed packages declare. */

@@ -23,9 +23,8 @@ const PAGE = 200;
 
 /** The hooks service over the CLI's database, sealing secrets with ENDPOINT_SECRET_KEY. */
 async function hooksService(context: CliContext): Promise<HooksService> {
-  const { secretKey } = context.config();
-  if (!secretKey) throw new CliError('ENDPOINT_SECRET_KEY must be set: hook secrets are sealed with it');
-  return createHooksService(await context.db(), { secretBox: createSecretBox(secretKey), handlers: context.handlers });
+  const secretBox = createSecretBox(context.secretKey());
+  return createHooksService(await context.db(), { secretBox, handlers: context.handlers });
 }
 
 async function everyHook(hooks: HooksService): Promise<Hook[]> {
