@@ -4,6 +4,7 @@ import { sign as signGithub } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilio from 'twilio';
+import { isForeignKeyViolation } from '../src/core/db.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
@@ -124,6 +125,36 @@ describe('POST /hooks/:name with Standard Webhooks', () => {
     await server.app.hooks.removeHook('billing');
     const response = await postHook(server.url, '/hooks/billing', PAYLOAD, standardHeaders(hook.secret, 'msg_6'));
     await expectProblem(response, 404, 'not_found');
+  });
+});
+
+describe('a hook whose secrets cannot be read', () => {
+  it('answers 503 when ENDPOINT_SECRET_KEY changed since its secret was sealed, and stores nothing', async (t) => {
+    const { server, hook } = await setUp(t);
+    const rekeyed = await startTestServer(t, {
+      databaseUrl: server.databaseUrl,
+      env: { ENDPOINT_SECRET_KEY: 'another-secret-key-that-is-long-enough-987654', ENDPOINT_HOOK_WORKER: 'off' },
+    });
+    const response = await postHook(rekeyed.url, '/hooks/billing', PAYLOAD, standardHeaders(hook.secret, 'msg_k'));
+    await expectProblem(response, 503, 'unavailable');
+    assert.deepEqual(await storedDeliveries(server.db, hook.id), []);
+  });
+
+  it('tells a delivery to a removed hook by its foreign key, so a removal racing a call is a 404', async (t) => {
+    const { server, hook } = await setUp(t);
+    await server.app.hooks.removeHook('billing');
+    const orphan = server.db.insertInto('hook_deliveries').values({
+      hook_id: hook.id,
+      external_id: 'late',
+      status: 'pending',
+      next_attempt_at: new Date().toISOString(),
+      received_at: new Date().toISOString(),
+      content_type: JSON_TYPE,
+      headers: '{}',
+      body: Buffer.from(PAYLOAD),
+      sender_ip: '127.0.0.1',
+    });
+    await assert.rejects(orphan.execute(), (error) => isForeignKeyViolation(error));
   });
 });
 

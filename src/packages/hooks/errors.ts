@@ -84,3 +84,10 @@ export class DeliveryRefusedError extends HttpError {
     }
   }
 }
+
+/** The hook's secrets do not open with this ENDPOINT_SECRET_KEY: the key changed since they were sealed. */
+export class HookSecretsUnreadableError extends HttpError {
+  constructor() {
+    super('unavailable', 'this hook cannot verify calls at the moment');
+  }
+}

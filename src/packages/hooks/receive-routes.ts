@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
-import { DeliveryRefusedError } from './errors.ts';
+import { DeliveryRefusedError, HookSecretsUnreadableError } from './errors.ts';
 import { createHookRateLimit } from './rate-limit.ts';
 
 // What senders post: Standard Webhooks, GitHub and Stripe send JSON, Twilio a form; plain text
@@ -78,6 +78,13 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
       } catch (error) {
         if (error instanceof DeliveryRefusedError) {
           request.log.info({ hook: request.params.name, reason: error.reason }, 'hook call refused');
+        }
+        if (error instanceof HookSecretsUnreadableError) {
+          request.log.error(
+            { hook: request.params.name },
+            "the hook's secrets do not open with this ENDPOINT_SECRET_KEY: was the key changed? " +
+              'Restore the old key, or give the hook a new secret (rotate-hook-secret --overlap 0s)',
+          );
         }
         throw error;
       }

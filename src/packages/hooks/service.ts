@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { type Db, isPostgres, isUniqueViolation, nowIso } from '../../core/db.ts';
+import { type Db, isForeignKeyViolation, isPostgres, isUniqueViolation, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
@@ -11,13 +11,14 @@ import {
   DeliveryRefusedError,
   HookChangedError,
   HookNotFoundError,
+  HookSecretsUnreadableError,
   HookTakenError,
   InvalidDeliveryError,
   InvalidHookError,
 } from './errors.ts';
 import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
-import type { SecretBox } from './secret-box.ts';
+import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
 import type {
   AttemptOutcome,
@@ -326,7 +327,14 @@ export function createHooksService(
   /** Verifies a call with the hook's mode: its API token, or its signature by a secret live at `at`. */
   async function verifyCall(hook: HookRow, delivery: IncomingDelivery, at: Date): Promise<VerifyResult> {
     if (hook.verify_mode === 'token') return verifyToken(delivery.headers, tokenMayCall);
-    const secrets = liveSecrets(parseSecrets(hook.secrets), at).map(({ sealed }) => secretBox.open(sealed));
+    let secrets: string[];
+    try {
+      secrets = liveSecrets(parseSecrets(hook.secrets), at).map(({ sealed }) => secretBox.open(sealed));
+    } catch (error) {
+      // The sender hears 503 and retries; whoever runs the server reads why in the log.
+      if (error instanceof SecretBoxError) throw new HookSecretsUnreadableError();
+      throw error;
+    }
     return verifyDelivery(hook.verify_mode, { ...delivery, secrets, now: at });
   }
 
@@ -472,6 +480,9 @@ export function createHooksService(
         headers: JSON.stringify(keptHeaders(delivery.headers)),
         body: delivery.body,
         sender_ip: delivery.senderIp,
+      }).catch((error) => {
+        // Removed between its lookup and this insert: as unknown as if it had gone a moment sooner.
+        throw isForeignKeyViolation(error) ? new HookNotFoundError(name) : error;
       });
       if (inserted) {
         if (!inline) onPending?.();
