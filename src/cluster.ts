@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { hostname } from 'node:os';
+import { pino } from 'pino';
 import { describeError } from './cli/run-action.ts';
 import { type Handover, setupLine } from './server.ts';
 
@@ -19,18 +19,6 @@ const MAX_EARLY_DEATHS = 3;
 // workers from those of another cluster manager (pm2's cluster mode), which run serve whole.
 const HANDOVER_ENV = 'ENDPOINT_CLUSTER_HANDOVER';
 
-const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
-
-/** JSON lines in pino's shape, so the primary's few lines read like its workers'. */
-function primaryLogger(level: string) {
-  const threshold = LEVELS[level] ?? Number.POSITIVE_INFINITY;
-  return (at: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[at] < threshold) return;
-    const line = { level: LEVELS[at], time: Date.now(), pid: process.pid, hostname: hostname(), ...fields, msg };
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-  };
-}
-
 export interface ClusterOptions {
   workers: number;
   /** Where the workers listen, for the setup link. */
@@ -47,7 +35,8 @@ export interface ClusterOptions {
  * 0, or 1 when it gave up.
  */
 export function runPrimary(options: ClusterOptions): Promise<number> {
-  const log = primaryLogger(options.logLevel);
+  // The primary's few lines go out as its workers' do: pino JSON on stdout.
+  const log = pino({ level: options.logLevel });
   const handover: Handover = { setupToken: options.setupToken };
   const env = { [HANDOVER_ENV]: JSON.stringify(handover) };
   const startedAt = new Map<Worker, number>();
@@ -60,7 +49,7 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     const stop = (code: number, reason: string) => {
       if (exitCode !== undefined) return;
       exitCode = code;
-      log('info', 'stopping the workers', { reason });
+      log.info({ reason }, 'stopping the workers');
       if (startedAt.size === 0) resolve(code);
       // Each worker closes its app: it stops accepting, answers what it has received, exits.
       for (const worker of startedAt.keys()) worker.process.kill('SIGTERM');
@@ -78,17 +67,17 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
         return;
       }
       earlyDeaths = lived < MIN_UPTIME_MS ? earlyDeaths + 1 : 0;
-      log('error', 'worker died', { worker: worker.process.pid, code, signal, lived });
+      log.error({ worker: worker.process.pid, code, signal, lived }, 'worker died');
       if (earlyDeaths < MAX_EARLY_DEATHS) {
         fork();
         return;
       }
-      log('error', `${earlyDeaths} workers died within seconds of starting: giving up`);
+      log.error(`${earlyDeaths} workers died within seconds of starting: giving up`);
       stop(1, 'crash loop');
     });
     process.on('SIGTERM', () => stop(0, 'SIGTERM'));
     process.on('SIGINT', () => stop(0, 'SIGINT'));
-    log('info', 'starting workers', { workers: options.workers });
+    log.info({ workers: options.workers }, 'starting workers');
     for (let i = 0; i < options.workers; i++) fork();
   });
 }
