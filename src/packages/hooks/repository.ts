@@ -1,4 +1,5 @@
 import type { Db } from '../../core/db.ts';
+import { type Page, selectPage } from '../../core/paging.ts';
 import type {
   AttemptRow,
   DeliveryRow,
@@ -8,11 +9,6 @@ import type {
   NewDeliveryRow,
   NewHookRow,
 } from './table.ts';
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 export function insertHook(db: Db, row: NewHookRow): Promise<HookRow> {
   return db.insertInto('hooks').values(row).returningAll().executeTakeFirstOrThrow();
@@ -46,14 +42,8 @@ export function findHookById(db: Db, id: number): Promise<HookRow | undefined> {
 }
 
 export async function listHooks(db: Db, page: Page): Promise<{ rows: HookRow[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    db.selectFrom('hooks').selectAll().orderBy('name').limit(page.limit).offset(page.offset).execute(),
-    db
-      .selectFrom('hooks')
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  const hooks = db.selectFrom('hooks');
+  return selectPage(hooks, hooks.selectAll().orderBy('name'), page);
 }
 
 export async function deleteHookByName(db: Db, name: string): Promise<boolean> {
@@ -104,19 +94,13 @@ export async function listDeliveries(
     .innerJoin('hooks', 'hooks.id', 'hook_deliveries.hook_id')
     .where('hook_deliveries.hook_id', '=', hookId);
   if (status !== undefined) query = query.where('hook_deliveries.status', '=', status);
-  const [rows, count] = await Promise.all([
-    query
-      .selectAll('hook_deliveries')
-      .select('hooks.name as hook')
-      // Ids grow with arrival, so they order deliveries received within the same millisecond too.
-      .orderBy('hook_deliveries.received_at', 'desc')
-      .orderBy('hook_deliveries.id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  const rows = query
+    .selectAll('hook_deliveries')
+    .select('hooks.name as hook')
+    // Ids grow with arrival, so they order deliveries received within the same millisecond too.
+    .orderBy('hook_deliveries.received_at', 'desc')
+    .orderBy('hook_deliveries.id', 'desc');
+  return selectPage(query, rows, page);
 }
 
 export function findDelivery(db: Db, id: number): Promise<DeliveryWithHook | undefined> {

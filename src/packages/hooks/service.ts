@@ -5,6 +5,7 @@ import { type Db, isForeignKeyViolation, isPostgres, isUniqueViolation, nowIso }
 import { parseDuration } from '../../core/duration.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
+import type { Page, Paged } from '../../core/paging.ts';
 import {
   DeliveryBusyError,
   DeliveryNotFoundError,
@@ -16,7 +17,6 @@ import {
   InvalidDeliveryError,
   InvalidHookError,
 } from './errors.ts';
-import type { Page } from './repository.ts';
 import * as repository from './repository.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
@@ -75,13 +75,6 @@ export interface DeliveryDetail extends Delivery {
   body_encoding: 'utf8' | 'base64';
   /** Every run of its handler, oldest first; a replay adds to it and numbers from 1 again. */
   attempt_log: Attempt[];
-}
-
-export interface Paged<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
 }
 
 export interface NewHook {

@@ -1,11 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../core/db.ts';
+import { type Page, selectPage } from '../../core/paging.ts';
 import type { LinkRow, NewLinkRow } from './table.ts';
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 /** Stores the links, skipping any this delivery already archived. */
 export async function insertLinksOnce(db: Db, rows: NewLinkRow[]): Promise<void> {
@@ -29,15 +25,5 @@ export async function listLinks(db: Db, search: string, page: Page): Promise<{ r
     const pattern = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
     query = query.where(sql<boolean>`lower(url) like lower(${pattern}) escape '\\'`);
   }
-  const [rows, count] = await Promise.all([
-    query
-      .selectAll()
-      .orderBy('received_at', 'desc')
-      .orderBy('id', 'asc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  return selectPage(query, query.selectAll().orderBy('received_at', 'desc').orderBy('id', 'asc'), page);
 }

@@ -1,4 +1,5 @@
 import { type Db, nowIso } from '../../core/db.ts';
+import type { Page, Paged } from '../../core/paging.ts';
 import { extractUrls } from './extract-urls.ts';
 import { maskSender } from './mask-sender.ts';
 import * as repository from './repository.ts';
@@ -18,13 +19,6 @@ export interface Link {
   url: string;
   sender: string;
   receivedAt: string;
-}
-
-export interface Paged<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
 }
 
 function linkRowToLink(row: LinkRow): Link {
@@ -53,7 +47,7 @@ export async function archiveMessage(db: Db, message: Message, now = new Date())
 }
 
 /** Archived links whose URL contains `search` in any case (all for ''), newest message first. */
-export async function listLinks(db: Db, search: string, page: repository.Page): Promise<Paged<Link>> {
+export async function listLinks(db: Db, search: string, page: Page): Promise<Paged<Link>> {
   const { rows, total } = await repository.listLinks(db, search, page);
   return { items: rows.map(linkRowToLink), total, ...page };
 }

@@ -1,13 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../core/db.ts';
+import { type Page, selectPage } from '../../core/paging.ts';
 import type { ApiTokenRow, NewApiTokenRow } from './table.ts';
 
 type Db = Kysely<Database>;
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 export type TokenWithOwner = ApiTokenRow & { username: string };
 
@@ -44,18 +40,12 @@ export async function listTokens(
 ): Promise<{ rows: TokenWithOwner[]; total: number }> {
   let live = db.selectFrom('api_tokens').where('api_tokens.revoked_at', 'is', null);
   if (filter.userId !== undefined) live = live.where('api_tokens.user_id', '=', filter.userId);
-  const [rows, count] = await Promise.all([
-    live
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .selectAll('api_tokens')
-      .select('users.username')
-      .orderBy('api_tokens.id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    live.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  const rows = live
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .selectAll('api_tokens')
+    .select('users.username')
+    .orderBy('api_tokens.id', 'desc');
+  return selectPage(live, rows, page);
 }
 
 /**

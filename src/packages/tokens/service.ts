@@ -1,6 +1,7 @@
 import type { PrincipalUser } from '../../core/auth.ts';
 import { type Db, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
+import type { Page, Paged } from '../../core/paging.ts';
 import { sha256Hex } from '../../core/secrets.ts';
 import type { UsersService } from '../users/index.ts';
 import {
@@ -11,7 +12,7 @@ import {
   TokenRevokedError,
   UnknownScopeError,
 } from './errors.ts';
-import type { Page, TokenWithOwner } from './repository.ts';
+import type { TokenWithOwner } from './repository.ts';
 import * as repo from './repository.ts';
 import { isTokenShaped, newToken, shownPrefix } from './secret.ts';
 
@@ -52,13 +53,6 @@ export interface ResolvedToken {
   id: number;
   user: PrincipalUser;
   scopes: ReadonlySet<string>;
-}
-
-export interface Paged<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
 }
 
 /** What the tokens service needs of the users package: codenames, a user's access, lookup by name. */

@@ -1,13 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../core/db.ts';
+import { type Page, selectPage } from '../../core/paging.ts';
 import type { GroupRow, GroupRowUpdate, NewGroupRow, NewUserRow, UserRow, UserRowUpdate } from './table.ts';
 
 type Db = Kysely<Database>;
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -19,14 +15,8 @@ export function findUserByUsername(db: Db, username: string): Promise<UserRow | 
 }
 
 export async function listUsers(db: Db, page: Page): Promise<{ rows: UserRow[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    db.selectFrom('users').selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute(),
-    db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  const users = db.selectFrom('users');
+  return selectPage(users, users.selectAll().orderBy('id', 'desc'), page);
 }
 
 export async function countUsers(db: Db): Promise<number> {
@@ -85,14 +75,8 @@ export function findGroupByName(db: Db, name: string): Promise<GroupRow | undefi
 }
 
 export async function listGroups(db: Db, page: Page): Promise<{ rows: GroupRow[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    db.selectFrom('groups').selectAll().orderBy('name').limit(page.limit).offset(page.offset).execute(),
-    db
-      .selectFrom('groups')
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  const groups = db.selectFrom('groups');
+  return selectPage(groups, groups.selectAll().orderBy('name'), page);
 }
 
 export function insertGroup(db: Db, row: NewGroupRow): Promise<GroupRow> {
@@ -113,11 +97,7 @@ export async function listMembers(db: Db, groupId: number, page: Page): Promise<
     .selectFrom('users')
     .innerJoin('user_groups', 'user_groups.user_id', 'users.id')
     .where('user_groups.group_id', '=', groupId);
-  const [rows, count] = await Promise.all([
-    members.selectAll('users').orderBy('users.username').limit(page.limit).offset(page.offset).execute(),
-    members.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.total) };
+  return selectPage(members, members.selectAll('users').orderBy('users.username'), page);
 }
 
 /** Adds the membership; false when it already existed. */

@@ -1,4 +1,5 @@
 import { type Db, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
+import type { Page, Paged } from '../../core/paging.ts';
 import {
   GroupNameTakenError,
   GroupNotFoundError,
@@ -10,7 +11,6 @@ import {
 } from './errors.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, needsRehash, passwordWeakness, verifyPassword } from './passwords.ts';
-import type { Page } from './repository.ts';
 import * as repo from './repository.ts';
 import { deleteUserSessions } from './session-repository.ts';
 import type { GroupRow, UserRow } from './table.ts';
@@ -32,13 +32,6 @@ export interface Group {
   id: number;
   name: string;
   description: string;
-}
-
-export interface Paged<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
 }
 
 export interface NewUser {

@@ -2,11 +2,11 @@ import { type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { CliError } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
+import type { Page, Paged } from '../../../core/paging.ts';
 import { passwordWeakness } from '../passwords.ts';
 import { promptNewPassword } from '../prompt.ts';
-import type { Page } from '../repository.ts';
 import { PasswordSchema } from '../schemas.ts';
-import { createUsersService, type Paged, type UsersService } from '../service.ts';
+import { createUsersService, type UsersService } from '../service.ts';
 
 /** The users service over the CLI's database; it checks the database exists and is migrated. */
 export async function usersService(context: CliContext): Promise<UsersService> {
