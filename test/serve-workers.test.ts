@@ -18,18 +18,30 @@ async function freshDatabase(t: TestContext) {
   return { database, env };
 }
 
-/** Pids of the processes that logged a completed request whose URL starts with `path`. */
-function answeringPids(server: ServerProcess, path: string): Set<number> {
-  const pids = new Set<number>();
-  const started = new Map<string, string>();
+/** Pid of each request whose URL starts with `path` that a worker logged as completed. */
+function completedPids(server: ServerProcess, path: string): number[] {
+  const pids: number[] = [];
+  const started = new Set<string>();
   for (const line of server.output) {
     if (!line.startsWith('{')) continue;
     const entry = JSON.parse(line);
     const key = `${entry.pid}/${entry.reqId}`;
-    if (entry.req?.url?.startsWith(path)) started.set(key, entry.req.url);
-    if (entry.msg === 'request completed' && started.has(key)) pids.add(entry.pid);
+    if (entry.req?.url?.startsWith(path)) started.add(key);
+    if (entry.msg === 'request completed' && started.has(key)) pids.push(entry.pid);
   }
   return pids;
+}
+
+/**
+ * The pids that answered the `count` requests to `path`. A worker's log line may reach the pipe
+ * after its answer reached the test, so the lines are awaited (for 5 s at most).
+ */
+async function answeringPids(server: ServerProcess, path: string, count: number): Promise<Set<number>> {
+  const deadline = Date.now() + 5000;
+  while (completedPids(server, path).length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return new Set(completedPids(server, path));
 }
 
 /** Waits until `count` workers with different pids have logged that they listen; returns the pids. */
@@ -85,7 +97,7 @@ describe('serve --workers', () => {
     assert.ok(token, setupLine);
     const setups = await requestConcurrently(`${base}/setup?token=${token}`, 12);
     assert.deepEqual(new Set(setups), new Set([200]));
-    assert.deepEqual(answeringPids(server, '/setup'), new Set(workers), 'both workers answered the one link');
+    assert.deepEqual(await answeringPids(server, '/setup', 12), new Set(workers), 'both workers answered the one link');
 
     // The same Standard Webhooks delivery, signed once, sent to both workers at the same moment.
     const payload = '{"type":"ping"}';
@@ -102,7 +114,7 @@ describe('serve --workers', () => {
     });
     assert.equal(statuses.filter((status) => status === 202).length, 1, `statuses: ${statuses}`);
     assert.equal(statuses.filter((status) => status === 200).length, 39, `statuses: ${statuses}`);
-    assert.deepEqual(answeringPids(server, '/hooks/x'), new Set(workers), 'both workers received it');
+    assert.deepEqual(await answeringPids(server, '/hooks/x', 40), new Set(workers), 'both workers received it');
     const db = createDb(database.url);
     t.after(() => db.destroy());
     const rows = await db.selectFrom('hook_deliveries').select('external_id').execute();
