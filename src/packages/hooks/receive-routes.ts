@@ -70,7 +70,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
         });
         if (received.inline) {
           const { fallback } = received.inline;
-          // A redelivery was answered the first time; running the handler again could race the worker.
+          // A redelivery's first run may still be going (or retried by the worker): never two at once.
           const answer = received.duplicate ? fallback : await deliveryWorker.runInline(received.id, fallback);
           return reply.code(200).type(answer.contentType).send(answer.body);
         }

@@ -131,7 +131,7 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       try {
         ran = await runDue();
       } catch (error) {
-        log.error({ error: errorText(error) }, 'could not claim hook deliveries');
+        log.error({ error: errorText(error) }, 'could not claim or record hook deliveries');
       }
       if (ran === 0) await idle();
     }
@@ -164,10 +164,16 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
      * request; answers the handler's reply, or `fallback` when it fails (the worker retries it).
      */
     async runInline(deliveryId: number, fallback: HandlerReply): Promise<HandlerReply> {
-      const [delivery] = await claimedDeliveries(db, [deliveryId]);
-      if (!delivery) return fallback;
-      const [{ attempt, reply }] = await runAll([delivery]);
-      return (attempt.outcome === 'ok' && reply) || fallback;
+      try {
+        const [delivery] = await claimedDeliveries(db, [deliveryId]);
+        if (!delivery) return fallback;
+        const [{ attempt, reply }] = await runAll([delivery]);
+        return (attempt.outcome === 'ok' && reply) || fallback;
+      } catch (error) {
+        // The delivery is committed: the sender hears OK, and the worker takes it once the claim lapses.
+        log.error({ delivery: deliveryId, error: errorText(error) }, 'could not run an inline hook handler');
+        return fallback;
+      }
     },
   };
 }
