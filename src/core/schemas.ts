@@ -7,7 +7,7 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 
 // Ids are PostgreSQL `integer` columns: a larger number would be a database error, not a 404.
-const MAX_ID = 2_147_483_647;
+export const MAX_ID = 2_147_483_647;
 
 /** An id in a URL: a positive integer; anything else is refused with 400 before any query runs. */
 export const IdSchema = Type.Integer({ minimum: 1, maximum: MAX_ID });

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { formatColumns } from '../../cli/columns.ts';
-import { CliError, runAction } from '../../cli/run-action.ts';
+import { everyPage, idOption, say } from '../../cli/output.ts';
+import { runAction } from '../../cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
 import { createSecretBox } from './secret-box.ts';
-import { createHooksService, type Hook, type HooksService, VERIFY_MODES } from './service.ts';
+import { createHooksService, type HooksService, VERIFY_MODES } from './service.ts';
 
 interface AddHookOptions {
   name: string;
@@ -19,33 +20,10 @@ interface RotateOptions {
   overlap?: string;
 }
 
-const PAGE = 200;
-
 /** The hooks service over the CLI's database, sealing secrets with ENDPOINT_SECRET_KEY. */
 async function hooksService(context: CliContext): Promise<HooksService> {
   const secretBox = createSecretBox(context.secretKey());
   return createHooksService(await context.db(), { secretBox, handlers: context.handlers });
-}
-
-async function everyHook(hooks: HooksService): Promise<Hook[]> {
-  const all: Hook[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const { items } = await hooks.listHooks({ limit: PAGE, offset });
-    all.push(...items);
-    if (items.length < PAGE) return all;
-  }
-}
-
-function deliveryId(text: string): number {
-  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
-    throw new CliError(`--id must be a delivery id (a positive integer), got "${text}"`);
-  }
-  return Number(text);
-}
-
-/** Confirmations go to stderr, so stdout carries only the generated secret. */
-function say(line: string): void {
-  process.stderr.write(`${line}\n`);
 }
 
 export function registerCommands(program: Command, context: CliContext): void {
@@ -83,7 +61,8 @@ export function registerCommands(program: Command, context: CliContext): void {
     .description('print every hook, one a line: name, handler, verification, legacy path, created')
     .action(
       runAction(async () => {
-        const hooks = await everyHook(await hooksService(context));
+        const service = await hooksService(context);
+        const hooks = await everyPage((page) => service.listHooks(page));
         const rows = hooks.map((hook) => [
           hook.name,
           hook.handler,
@@ -126,7 +105,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .requiredOption('--id <id>', 'the delivery id, as the API lists it')
     .action(
       runAction(async (options: { id: string }) => {
-        const delivery = await (await hooksService(context)).replayDelivery(deliveryId(options.id));
+        const delivery = await (await hooksService(context)).replayDelivery(idOption(options.id, 'delivery'));
         // This process has no worker to wake; the server's workers find it due on their next poll.
         say(`delivery ${delivery.id} of hook ${delivery.hook} is pending again`);
       }),

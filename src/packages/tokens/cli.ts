@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { Value } from 'typebox/value';
 import { formatColumns } from '../../cli/columns.ts';
+import { everyPage, idOption, say } from '../../cli/output.ts';
 import { CliError, runAction } from '../../cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
 import { createUsersService } from '../users/index.ts';
 import { NewTokenSchema } from './schemas.ts';
-import { type ApiToken, createTokensService, type TokensService } from './service.ts';
+import { createTokensService } from './service.ts';
 
 const SEE_LIST = 'see `endpoint list-permissions`';
-const PAGE = 200;
 
 /** The tokens service over the CLI's database; it checks the database exists and is migrated. */
 async function cliServices(context: CliContext) {
@@ -17,32 +17,11 @@ async function cliServices(context: CliContext) {
   return { users, tokens: createTokensService(db, { users }) };
 }
 
-/** Confirmations go to stderr, so stdout carries only data: the token, or a listing. */
-function say(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
 function scopeList(text: string | undefined): string[] {
   return (text ?? '')
     .split(',')
     .map((scope) => scope.trim())
     .filter(Boolean);
-}
-
-function positiveId(text: string): number {
-  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
-    throw new CliError(`--id must be a token id (a positive integer), got "${text}"`);
-  }
-  return Number(text);
-}
-
-async function everyToken(tokens: TokensService, userId: number | undefined): Promise<ApiToken[]> {
-  const all: ApiToken[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const { items } = await tokens.list({ userId }, { limit: PAGE, offset });
-    all.push(...items);
-    if (items.length < PAGE) return all;
-  }
 }
 
 /** add-token, list-tokens and revoke-token. */
@@ -86,7 +65,7 @@ export function registerCommands(program: Command, context: CliContext): void {
       runAction(async (options: { username?: string }) => {
         const { users, tokens } = await cliServices(context);
         const owner = options.username === undefined ? undefined : await users.getUserByUsername(options.username);
-        const all = await everyToken(tokens, owner?.id);
+        const all = await everyPage((page) => tokens.list({ userId: owner?.id }, page));
         // The API lists newest first; a terminal listing reads best in id order.
         const rows = all
           .sort((a, b) => a.id - b.id)
@@ -109,7 +88,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .requiredOption('--id <id>', 'the token id, as list-tokens shows it')
     .action(
       runAction(async (options: { id: string }) => {
-        const id = positiveId(options.id);
+        const id = idOption(options.id, 'token');
         const { tokens } = await cliServices(context);
         const token = await tokens.revoke(id);
         say(`revoked token ${token.id} "${token.name}" of ${token.username}`);

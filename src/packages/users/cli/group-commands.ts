@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { formatColumns } from '../../../cli/columns.ts';
+import { everyPage, say } from '../../../cli/output.ts';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewGroupSchema } from '../schemas.ts';
 import { ADMIN_GROUP, type Group, type UsersService } from '../service.ts';
-import { checkInput, everyPage, say, usersService } from './shared.ts';
+import { checkInput, usersService } from './shared.ts';
 
 interface MemberOptions {
   groupname: string;

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { formatColumns } from '../../../cli/columns.ts';
+import { say } from '../../../cli/output.ts';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
-import { say, usersService } from './shared.ts';
+import { usersService } from './shared.ts';
 
 interface GrantOptions {
   groupname: string;

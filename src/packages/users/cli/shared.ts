@@ -1,8 +1,8 @@
 import { type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { say } from '../../../cli/output.ts';
 import { CliError } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
-import type { Page, Paged } from '../../../core/paging.ts';
 import { passwordWeakness } from '../passwords.ts';
 import { promptNewPassword } from '../prompt.ts';
 import { PasswordSchema } from '../schemas.ts';
@@ -11,23 +11,6 @@ import { createUsersService, type UsersService } from '../service.ts';
 /** The users service over the CLI's database; it checks the database exists and is migrated. */
 export async function usersService(context: CliContext): Promise<UsersService> {
   return createUsersService(await context.db(), { permissions: context.permissions });
-}
-
-const PAGE = 200;
-
-/** Every item of a paged service list, in as many queries as it takes. */
-export async function everyPage<T>(list: (page: Page) => Promise<Paged<T>>): Promise<T[]> {
-  const all: T[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const { items } = await list({ limit: PAGE, offset });
-    all.push(...items);
-    if (items.length < PAGE) return all;
-  }
-}
-
-/** Confirmations and warnings go to stderr, so stdout carries only data. */
-export function say(line: string): void {
-  process.stderr.write(`${line}\n`);
 }
 
 /**

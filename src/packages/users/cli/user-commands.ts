@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { Type } from 'typebox';
 import { formatColumns } from '../../../cli/columns.ts';
+import { everyPage, say } from '../../../cli/output.ts';
 import { runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewUserSchema } from '../schemas.ts';
-import { checkInput, everyPage, newPassword, say, usersService, warnIfWeak } from './shared.ts';
+import { checkInput, newPassword, usersService, warnIfWeak } from './shared.ts';
 
 interface AddUserOptions {
   username: string;
