@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createDb, type Db } from '../src/core/db.ts';
+import type { Db } from '../src/core/db.ts';
+import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase, DATABASE_KIND, type TestDatabase } from './helpers/database.ts';
 

@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { permissions } from '../src/app.ts';
-import { createDb, type Db } from '../src/core/db.ts';
-import { InvalidCredentialsError } from '../src/packages/users/errors.ts';
-import { createUsersService } from '../src/packages/users/service.ts';
-import { createSessionService } from '../src/packages/users/sessions.ts';
+import type { Db } from '../src/core/db.ts';
+import {
+  createDb,
+  createSessionService,
+  createUsersService,
+  InvalidCredentialsError,
+  permissions,
+} from './helpers/built.ts';
 import { type CliResult, runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 

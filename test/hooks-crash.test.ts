@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { createDb, type Db } from '../src/core/db.ts';
+import type { Db } from '../src/core/db.ts';
+import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { freePort, killGroup, pollUntil, spawnServer } from './helpers/process.ts';

@@ -4,8 +4,8 @@ import { sign as signGithub } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilio from 'twilio';
-import { isForeignKeyViolation } from '../src/core/db.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
+import { isForeignKeyViolation } from './helpers/built.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { createSecretBox } from '../src/packages/hooks/secret-box.ts';
-import { createHooksService } from '../src/packages/hooks/service.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
+import { createHooksService, createSecretBox } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';

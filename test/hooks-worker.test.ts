@@ -2,14 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import Fastify from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { packages } from '../src/app.ts';
-import { createDb, type Db } from '../src/core/db.ts';
+import type { Db } from '../src/core/db.ts';
 import type { HandledDelivery, HookHandler } from '../src/core/hook-handlers.ts';
-import { assertMigrated, migrateToLatest } from '../src/core/migrate.ts';
-import { claimDue, finishAttempts } from '../src/packages/hooks/queue.ts';
-import { createSecretBox } from '../src/packages/hooks/secret-box.ts';
-import { createHooksService } from '../src/packages/hooks/service.ts';
-import { createDeliveryWorker } from '../src/packages/hooks/worker.ts';
+import {
+  assertMigrated,
+  claimDue,
+  createDb,
+  createDeliveryWorker,
+  createHooksService,
+  createSecretBox,
+  finishAttempts,
+  migrateToLatest,
+  packages,
+} from './helpers/built.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';

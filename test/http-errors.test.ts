@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERRORS } from '../src/core/http-errors.ts';
+import { ERRORS } from './helpers/built.ts';
 
 describe('the error catalog', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

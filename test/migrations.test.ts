@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createDb, type Db } from '../src/core/db.ts';
+import type { Db } from '../src/core/db.ts';
+import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 

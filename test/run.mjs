@@ -3,7 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { buildIsFresh } from '../bin/freshness.js';
 
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -33,6 +35,12 @@ function run(database, env) {
     env: { ...process.env, ...env, ENDPOINT_TEST_DATABASE: database },
   });
   return result.status ?? 1;
+}
+
+// The integration tests start what users run, the compiled dist/: build it first if src/ is newer.
+if (!buildIsFresh(fileURLToPath(new URL('../', import.meta.url)))) {
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(1);
 }
 
 let failed = run('sqlite', {});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { createDb } from '../src/core/db.ts';
+import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { isAlive, killGroup, type ServerProcess, spawnServer } from './helpers/process.ts';

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { packages } from '../src/app.ts';
-import { createDb } from '../src/core/db.ts';
-import { assertMigrated, migrateToLatest } from '../src/core/migrate.ts';
-import { createUsersService } from '../src/packages/users/service.ts';
-import { createSessionService } from '../src/packages/users/sessions.ts';
+import {
+  assertMigrated,
+  createDb,
+  createSessionService,
+  createUsersService,
+  migrateToLatest,
+  packages,
+} from './helpers/built.ts';
 import { createTestDatabase } from './helpers/database.ts';
 
 const MINUTE = 60_000;

@@ -4,11 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { packages, permissions } from '../src/app.ts';
-import { createDb } from '../src/core/db.ts';
-import { assertMigrated, migrateToLatest } from '../src/core/migrate.ts';
-import { createUsersService } from '../src/packages/users/index.ts';
 import { expectOk, expectProblem } from './helpers/api.ts';
+import {
+  assertMigrated,
+  createDb,
+  createUsersService,
+  migrateToLatest,
+  packages,
+  permissions,
+} from './helpers/built.ts';
 import { type CliResult, runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { Client } from './helpers/http.ts';

@@ -27,15 +27,15 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /** An error whose code, status and detail may be shown to the client. */
 export class HttpError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
   readonly status: number;
   readonly headers: Record<string, string>;
 
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail?: string,
-    headers: Record<string, string> = {},
-  ) {
+  constructor(code: ErrorCode, detail?: string, headers: Record<string, string> = {}) {
     super(detail ?? ERRORS[code].title);
+    this.code = code;
+    this.detail = detail;
     this.status = ERRORS[code].status;
     this.headers = headers;
   }

@@ -11,11 +11,15 @@ const MIGRATION_FILE = /^(\d{4}_\d{2}_\d{2}_\d{6}_[a-z0-9_]+)\.(ts|js)$/;
  * order by name is the order in time across packages and foreign keys between them work.
  */
 export class PackagesMigrationProvider implements MigrationProvider {
-  constructor(private readonly packages: readonly EndpointPackage[]) {}
+  readonly #packages: readonly EndpointPackage[];
+
+  constructor(packages: readonly EndpointPackage[]) {
+    this.#packages = packages;
+  }
 
   async getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {};
-    for (const pkg of this.packages) {
+    for (const pkg of this.#packages) {
       if (!pkg.migrations) continue;
       for (const file of await readdir(fileURLToPath(pkg.migrations))) {
         const name = MIGRATION_FILE.exec(file)?.[1];

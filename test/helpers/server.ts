@@ -1,10 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, packages } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createDb, type Db } from '../../src/core/db.ts';
-import { assertMigrated, migrateToLatest } from '../../src/core/migrate.ts';
+import type { Db } from '../../src/core/db.ts';
+import { assertMigrated, buildApp, createDb, loadConfig, migrateToLatest, packages } from './built.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';

@@ -1,4 +1,4 @@
-import { HttpError } from '../../core/http-errors.ts';
+import { type ErrorCode, HttpError } from '../../core/http-errors.ts';
 import type { VerifyFailureReason } from './verify/common.ts';
 
 // Domain errors of the hooks package. Each carries its catalog code, so the API and /hooks
@@ -53,35 +53,40 @@ export class DeliveryBusyError extends HttpError {
   }
 }
 
+// What each refusal answers: one table, so the constructor calls super() once, first.
+const REFUSALS: Record<VerifyFailureReason, { code: ErrorCode; detail?: string; headers?: Record<string, string> }> = {
+  'missing token': {
+    code: 'unauthenticated',
+    detail: 'this hook takes an API token: Authorization: Bearer <token>',
+    headers: { 'www-authenticate': 'Bearer' },
+  },
+  'invalid token': {
+    code: 'unauthenticated',
+    detail: 'the bearer token is invalid, expired or revoked',
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  },
+  'not permitted': {
+    code: 'forbidden',
+    detail: 'the token does not carry permission hooks.call',
+    headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="hooks.call"' },
+  },
+  'timestamp out of range': { code: 'timestamp_out_of_range' },
+  'missing header': { code: 'signature_invalid' },
+  'signature invalid': { code: 'signature_invalid' },
+};
+
 /**
  * A call that failed verification. A signed call's sender learns only "signature invalid" or
  * "timestamp out of range"; the precise reason is for the log. A token call is answered as RFC
  * 6750 says: 401 without a good token, 403 for a token without hooks.call.
  */
 export class DeliveryRefusedError extends HttpError {
-  constructor(readonly reason: VerifyFailureReason) {
-    switch (reason) {
-      case 'missing token':
-        super('unauthenticated', 'this hook takes an API token: Authorization: Bearer <token>', {
-          'www-authenticate': 'Bearer',
-        });
-        break;
-      case 'invalid token':
-        super('unauthenticated', 'the bearer token is invalid, expired or revoked', {
-          'www-authenticate': 'Bearer error="invalid_token"',
-        });
-        break;
-      case 'not permitted':
-        super('forbidden', 'the token does not carry permission hooks.call', {
-          'www-authenticate': 'Bearer error="insufficient_scope", scope="hooks.call"',
-        });
-        break;
-      case 'timestamp out of range':
-        super('timestamp_out_of_range');
-        break;
-      default:
-        super('signature_invalid');
-    }
+  readonly reason: VerifyFailureReason;
+
+  constructor(reason: VerifyFailureReason) {
+    const { code, detail, headers } = REFUSALS[reason];
+    super(code, detail, headers);
+    this.reason = reason;
   }
 }
 

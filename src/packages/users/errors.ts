@@ -46,9 +46,12 @@ export class InvalidCredentialsError extends HttpError {
 }
 
 export class LoginThrottledError extends HttpError {
-  constructor(readonly retryAfterSeconds: number) {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
     super('too_many_requests', 'too many failed logins; try again later', {
       'retry-after': String(retryAfterSeconds),
     });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
