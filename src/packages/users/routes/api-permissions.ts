@@ -10,6 +10,7 @@ import {
   problemResponses,
 } from '../../../core/schemas.ts';
 import { CodenamePageSchema, GrantParamsSchema, PermissionPageSchema } from '../schemas.ts';
+import { callerActor } from './caller-actor.ts';
 
 const security = CALLER_SECURITY;
 
@@ -67,7 +68,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await users.grant(request.params.id, request.params.codename);
+      await users.grant(await callerActor(request), request.params.id, request.params.codename);
       return reply.code(204).send(null);
     },
   );
