@@ -258,6 +258,34 @@ describe('nobody gives more than they hold', () => {
         ...byToken('bossToken'),
         ...conflict,
       },
+      {
+        name: "an admin's narrow token grants to admin",
+        method: 'PUT',
+        path: `${group('admin')}/permissions/users.view`,
+        ...byToken('bossToken'),
+        ...forbidden,
+      },
+      {
+        name: 'a groups.change token grants it to a group giving what the token lacks, though its owner holds it',
+        method: 'PUT',
+        path: `${group('managers')}/permissions/groups.change`,
+        ...byToken('ginaToken'),
+        ...forbidden,
+      },
+      {
+        name: 'a groups.change token renames its group to admin',
+        method: 'PATCH',
+        path: group('managers'),
+        ...byToken('ginaToken', { name: 'admin' }),
+        ...forbidden,
+      },
+      {
+        name: 'a groups.change token renames admin',
+        method: 'PATCH',
+        path: group('admin'),
+        ...byToken('ginaToken', { name: 'x' }),
+        ...conflict,
+      },
     ];
     await runProblemScenarios(t, server.db, clients, scenarios);
 

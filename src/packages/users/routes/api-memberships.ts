@@ -43,6 +43,7 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Add a user to a group; 204 if they already are a member (groups.change)',
+        description: '403 unless you hold every permission the group gives and every one the user holds.',
         params: MemberParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },
@@ -61,6 +62,8 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Remove a user from a group; 404 if they are not a member (groups.change)',
+        description:
+          '403 unless you hold every permission the user holds; 409 for the last active admin leaving admin.',
         params: MemberParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
       },

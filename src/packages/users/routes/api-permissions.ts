@@ -63,6 +63,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['groups'],
         security,
         summary: 'Grant a permission to a group; 400 for an undeclared codename (groups.change)',
+        description: '403 unless you hold every permission the group would then give.',
         params: GrantParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },

@@ -47,7 +47,8 @@ export const apiUserChanges: FastifyPluginAsyncTypebox = async (app) => {
         security: CALLER_SECURITY,
         summary: 'Change a user: yourself, or anyone with users.change',
         description:
-          "A new password ends the user's other sessions (the one making the change stays); deactivating ends them all.",
+          "A new password ends the user's other sessions (the one making the change stays); deactivating ends them all. " +
+          'Changing another user needs every permission they hold (403); the last active admin stays active (409).',
         params: IdParamsSchema,
         body: UserChangesSchema,
         response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429) },

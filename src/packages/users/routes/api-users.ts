@@ -78,6 +78,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Delete a user (users.delete); not yourself',
+        description: '403 unless you hold every permission the user holds; 409 for the last active admin.',
         params: IdParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
       },
