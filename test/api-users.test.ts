@@ -346,13 +346,13 @@ describe('users API refusals', () => {
         code: 'not_found',
       },
       {
-        name: 'deactivate yourself',
+        name: 'deactivate yourself, the last admin',
         as: 'boss',
         method: 'PATCH',
         path: self('boss'),
         init: { json: { active: false } },
-        status: 400,
-        code: 'bad_request',
+        status: 409,
+        code: 'conflict',
       },
       {
         name: 'a weak new password for another',
@@ -417,7 +417,14 @@ describe('users API refusals', () => {
         status: 400,
         code: 'wrong_password',
       },
-      { name: 'delete yourself', as: 'boss', method: 'DELETE', path: self('boss'), status: 400, code: 'bad_request' },
+      {
+        name: 'delete yourself, the last admin',
+        as: 'boss',
+        method: 'DELETE',
+        path: self('boss'),
+        status: 409,
+        code: 'conflict',
+      },
       {
         name: 'delete a missing user',
         as: 'boss',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const TOKEN = 'abc123def456abc123def456abc123de';
 
@@ -131,7 +131,7 @@ describe('first-run setup page', () => {
 
   it('joins an admin group that already exists', async (t) => {
     const server = await startTestServer(t, { setupToken: TOKEN });
-    const group = await server.app.users.createGroup({ name: 'admin', description: 'made by hand' });
+    const group = await server.app.users.createGroup(OPERATOR, { name: 'admin', description: 'made by hand' });
     const response = await submitSetup(new Client(server.url), {
       username: 'root',
       password: PASSWORD,

@@ -4,7 +4,7 @@ import type { Db } from '../src/core/db.ts';
 import { expectOk, expectProblem, type ProblemScenario, runProblemScenarios } from './helpers/api.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const TOKENS = '/api/v1/tokens';
 const ME = '/api/v1/users/authenticated_user';
@@ -339,7 +339,7 @@ describe('revoking tokens', () => {
   it('deletes a user’s tokens with the user', async (t) => {
     const { server, users, newToken } = await setUp(t);
     await newToken('ann', 'ann’s');
-    await server.app.users.deleteUser(users.ann.id);
+    await server.app.users.deleteUser(OPERATOR, users.ann.id);
     assert.deepEqual(await tokenRows(server.db), []);
   });
 });

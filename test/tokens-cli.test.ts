@@ -17,7 +17,7 @@ import { type CliResult, runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
-import { createUser } from './helpers/users.ts';
+import { createUser, OPERATOR } from './helpers/users.ts';
 
 const TOKEN_LINE = /^ep_[A-Za-z0-9_-]{43}\n$/;
 
@@ -38,10 +38,10 @@ async function setup(t: TestContext) {
   const users = createUsersService(db, { permissions });
   const joe = await users.createUser({ username: 'joe', password: 'a long enough passphrase' });
   const ann = await users.createUser({ username: 'ann', password: 'a long enough passphrase' });
-  const staff = await users.createGroup({ name: 'staff' });
-  await users.addMember(staff.id, joe.id);
-  await users.grant(staff.id, 'users.view');
-  await users.grant(staff.id, 'groups.view');
+  const staff = await users.createGroup(OPERATOR, { name: 'staff' });
+  await users.addMember(OPERATOR, staff.id, joe.id);
+  await users.grant(OPERATOR, staff.id, 'users.view');
+  await users.grant(OPERATOR, staff.id, 'groups.view');
   const endpoint = (args: string[]) => runCli(args, { cwd, env: { ENDPOINT_DATABASE_URL: database.url } });
   const tokenRows = () => db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
   return { db, users, joe, ann, endpoint, tokenRows };
@@ -120,9 +120,9 @@ describe('the tokens CLI', { concurrency: true }, () => {
 
   it('add-token refuses bad input with one error line, exit 1, and stores nothing', async (t) => {
     const { users, ann, endpoint, tokenRows } = await setup(t);
-    await users.updateUser(ann.id, { active: false });
-    await users.grant((await users.createGroup({ name: 'ann-group' })).id, 'users.view');
-    await users.addMemberByName('ann-group', 'ann');
+    await users.updateUser(OPERATOR, ann.id, { active: false });
+    await users.grant(OPERATOR, (await users.createGroup(OPERATOR, { name: 'ann-group' })).id, 'users.view');
+    await users.addMemberByName(OPERATOR, 'ann-group', 'ann');
     const add = (...args: string[]) => endpoint(['add-token', '--name', 'ci', ...args]);
     const cases: [string[], RegExp][] = [
       [['--username', 'nobody', '--scopes', 'users.view'], /^error: no user named "nobody"\n$/],
@@ -152,7 +152,7 @@ describe('the tokens CLI', { concurrency: true }, () => {
 
   it('list-tokens prints one live token a line with its owner, prefix, scopes, expiry and last use', async (t) => {
     const { db, users, ann, endpoint } = await setup(t);
-    await users.addMemberByName('staff', 'ann');
+    await users.addMemberByName(OPERATOR, 'staff', 'ann');
     const first = await addToken(endpoint, ['--username', 'joe', '--name', 'deploy', '--scopes', 'users.view']);
     await addToken(endpoint, [
       '--username',

@@ -8,7 +8,7 @@ import { buildApp, createDb, loadConfig } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer, TEST_SECRET_KEY, type TestServer } from './helpers/server.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const TOKENS = '/api/v1/tokens';
 const ME = '/api/v1/users/authenticated_user';
@@ -147,7 +147,7 @@ describe('an API token from creation to revocation', () => {
   it('stops working once its owner is deactivated, without falling back to anyone', async (t) => {
     const { server, owner, newToken, program } = await setUp(t);
     const { token } = await newToken();
-    await server.app.users.updateUser(owner.id, { active: false });
+    await server.app.users.updateUser(OPERATOR, owner.id, { active: false });
     await expectInvalidToken(await program.get(ME, bearer(token)));
   });
 

@@ -19,6 +19,8 @@ export type Principal =
       via: 'session' | 'token';
       /** Whether the caller holds a permission now; read from the database once per request. */
       can(permission: string): Promise<boolean>;
+      /** Every permission the caller holds now (for a token: its scopes the owner still holds). */
+      permissions(): Promise<ReadonlySet<string>>;
       /** Names of the user's groups, read once per request. */
       groups(): Promise<string[]>;
     };

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { Actor } from '../../src/packages/users/service.ts';
 
 export const PASSWORD = 'correct horse battery staple';
+
+/** The service's actor for changes made as the operator (what the CLI passes): bound by no rule. */
+export const OPERATOR = { kind: 'operator' } as const satisfies Actor;
 
 /** Creates a user through the service (what the CLI and API also call), optionally in groups. */
 export async function createUser(
@@ -10,9 +14,9 @@ export async function createUser(
 ) {
   const user = await app.users.createUser({ username, password: options.password ?? PASSWORD, active: options.active });
   for (const name of options.groups ?? []) {
-    const group = await app.users.getGroupByName(name).catch(() => app.users.createGroup({ name }));
-    await app.users.addMember(group.id, user.id);
-    for (const permission of options.permissions ?? []) await app.users.grant(group.id, permission);
+    const group = await app.users.getGroupByName(name).catch(() => app.users.createGroup(OPERATOR, { name }));
+    await app.users.addMember(OPERATOR, group.id, user.id);
+    for (const permission of options.permissions ?? []) await app.users.grant(OPERATOR, group.id, permission);
   }
   return user;
 }

@@ -32,6 +32,37 @@ export class UnknownPermissionError extends HttpError {
   }
 }
 
+/** A change that would give someone a permission the caller does not hold. */
+export class BeyondHeldError extends HttpError {
+  constructor(reason: string) {
+    super('forbidden', `${reason}; nobody may give more than they hold`);
+  }
+}
+
+/** A change that would leave the admin group without an active member. */
+export class LastAdminError extends HttpError {
+  constructor(username: string, adminGroup: string, change: string) {
+    super(
+      'conflict',
+      `${username} is the last active member of group "${adminGroup}" and cannot be ${change}; make another admin first`,
+    );
+  }
+}
+
+/** The admin group is what every permission hangs on: it keeps its name and is never deleted. */
+export class AdminGroupError extends HttpError {
+  constructor(adminGroup: string, change: 'deleted' | 'renamed') {
+    super('conflict', `group "${adminGroup}" cannot be ${change}: its members hold every permission`);
+  }
+}
+
+/** Your own account may not be deleted or deactivated through the API: you would lock yourself out. */
+export class SelfChangeError extends HttpError {
+  constructor(change: 'delete' | 'deactivate') {
+    super('bad_request', `you cannot ${change} yourself`);
+  }
+}
+
 export class WeakPasswordError extends HttpError {
   constructor(reason: string) {
     super('weak_password', `password ${reason}`);

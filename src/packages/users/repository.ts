@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../core/db.ts';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Database, isPostgres } from '../../core/db.ts';
 import { type Page, selectPage } from '../../core/paging.ts';
 import type { GroupRow, GroupRowUpdate, NewGroupRow, NewUserRow, UserRow, UserRowUpdate } from './table.ts';
 
@@ -64,6 +64,41 @@ export function accessRows(db: Db, userId: number): Promise<{ name: string; code
     .select(['groups.name', 'group_permissions.codename'])
     .where('user_groups.user_id', '=', userId)
     .execute();
+}
+
+/** Ids of the group's active members. */
+export async function activeMemberIds(db: Db, groupName: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('users')
+    .innerJoin('user_groups', 'user_groups.user_id', 'users.id')
+    .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+    .select('users.id')
+    .where('groups.name', '=', groupName)
+    .where('users.active', '=', 1)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+// "user" in ASCII: any fixed number serves, as long as nothing else takes the same advisory lock.
+const AUTHORITY_LOCK = 0x75736572;
+
+/**
+ * Holds, until the transaction ends, the lock every change to who holds what takes first, so the
+ * checks of concurrent changes (two admins each removing the other) see each other's result.
+ * PostgreSQL: a transaction-level advisory lock. SQLite: a write as the first statement takes the
+ * database's one write lock at once; reading first would let another process write in between
+ * and fail this transaction's write instead of waiting.
+ */
+export async function lockAuthority(trx: Transaction<Database>): Promise<void> {
+  if (isPostgres(trx)) {
+    await sql`select pg_advisory_xact_lock(${AUTHORITY_LOCK})`.execute(trx);
+  } else {
+    await trx
+      .updateTable('groups')
+      .set({ name: sql.ref('name') })
+      .where('id', '=', 0)
+      .execute();
+  }
 }
 
 export function findGroupById(db: Db, id: number): Promise<GroupRow | undefined> {

@@ -1,5 +1,6 @@
 import { type Db, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
+import { type Actor, ADMIN_GROUP, createAuthority } from './authority.ts';
 import {
   GroupNameTakenError,
   GroupNotFoundError,
@@ -51,8 +52,7 @@ export interface UserChanges {
   password?: string;
 }
 
-/** The group whose members hold every permission, as in the original project. */
-export const ADMIN_GROUP = 'admin';
+export { type Actor, ADMIN_GROUP, OPERATOR } from './authority.ts';
 
 export function userRowToUser(row: UserRow, groups: string[]): User {
   return {
@@ -83,8 +83,13 @@ export interface PasswordPolicy {
   allowWeakPassword?: boolean;
 }
 
+/**
+ * Every change that could give someone a permission takes an `Actor` first: what the caller
+ * holds, checked here so that every route, page and command gets the same rules.
+ */
 export function createUsersService(db: Db, options: UsersServiceOptions) {
   const now = options.now ?? (() => new Date());
+  const authority = createAuthority(options.permissions);
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -116,20 +121,59 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     return row;
   }
 
-  async function groupById(id: number): Promise<GroupRow> {
-    const row = await repo.findGroupById(db, id);
+  async function groupById(id: number, executor: Db = db): Promise<GroupRow> {
+    const row = await repo.findGroupById(executor, id);
     if (!row) throw new GroupNotFoundError();
     return row;
   }
 
-  async function userById(id: number): Promise<UserRow> {
-    const row = await repo.findUserById(db, id);
+  async function userById(id: number, executor: Db = db): Promise<UserRow> {
+    const row = await repo.findUserById(executor, id);
     if (!row) throw new UserNotFoundError();
     return row;
   }
 
   function assertKnownPermission(codename: string): void {
     if (!options.permissions.has(codename)) throw new UnknownPermissionError(codename);
+  }
+
+  // Membership and grant changes check and write in one transaction under lockAuthority, so a
+  // check never passes on what a concurrent change is about to alter.
+
+  /** Adds a member; true when the membership is new. */
+  async function addMember(actor: Actor, groupId: number, userId: number): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      await repo.lockAuthority(trx);
+      const group = await groupById(groupId, trx);
+      const user = await userById(userId, trx);
+      await authority.assertMayChange(trx, actor, user);
+      await authority.assertMayGive(trx, actor, group);
+      return repo.insertMembership(trx, userId, groupId);
+    });
+  }
+
+  /** Removes a member; false when they were not one. Taking away needs no more than what the user holds. */
+  async function removeMember(actor: Actor, groupId: number, userId: number): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      await repo.lockAuthority(trx);
+      const group = await groupById(groupId, trx);
+      const user = await userById(userId, trx);
+      await authority.assertMayChange(trx, actor, user);
+      if (group.name === ADMIN_GROUP) {
+        await authority.assertKeepsAnAdmin(trx, actor, user, `removed from group "${ADMIN_GROUP}"`);
+      }
+      return repo.deleteMembership(trx, userId, groupId);
+    });
+  }
+
+  /** Grants a declared permission to a group; true when it is new. */
+  async function grant(actor: Actor, groupId: number, codename: string): Promise<boolean> {
+    assertKnownPermission(codename);
+    return db.transaction().execute(async (trx) => {
+      await repo.lockAuthority(trx);
+      await authority.assertMayGive(trx, actor, await groupById(groupId, trx), codename);
+      return repo.insertPermission(trx, groupId, codename);
+    });
   }
 
   return {
@@ -182,15 +226,26 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      * `keepSessionHash` is the session making the change, which stays logged in.
      */
     async updateUser(
+      actor: Actor,
       id: number,
       changes: UserChanges,
       policy: PasswordPolicy & { keepSessionHash?: string } = {},
     ): Promise<User> {
       const current = await userById(id);
+      // Checked before hashing and outside the lock, which must not be held while the hasher
+      // runs. Should the target gain permissions before the write below, the result is the one
+      // of this change coming first, which this check allowed.
+      await authority.assertMayChange(db, actor, current);
       if (changes.password !== undefined) checkPassword(changes.password, current.username, policy);
       // Hash before the transaction opens, so no write lock is held while the hasher runs.
       const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
       const row = await db.transaction().execute(async (trx) => {
+        if (changes.active === false) {
+          await repo.lockAuthority(trx);
+          const target = await userById(id, trx);
+          await authority.assertKeepsAnAdmin(trx, actor, target, 'deactivated');
+          authority.assertNotSelf(actor, target, 'deactivate');
+        }
         const updated = await repo.updateUser(trx, id, {
           ...(changes.first_name !== undefined && { first_name: changes.first_name }),
           ...(changes.last_name !== undefined && { last_name: changes.last_name }),
@@ -207,9 +262,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return toUser(row);
     },
 
-    async setPassword(username: string, password: string, policy: PasswordPolicy = {}): Promise<User> {
+    async setPassword(actor: Actor, username: string, password: string, policy: PasswordPolicy = {}): Promise<User> {
       const row = await userByUsername(username);
-      return this.updateUser(row.id, { password }, policy);
+      return this.updateUser(actor, row.id, { password }, policy);
     },
 
     /**
@@ -224,8 +279,15 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return ok;
     },
 
-    async deleteUser(id: number): Promise<void> {
-      if (!(await repo.deleteUser(db, id))) throw new UserNotFoundError();
+    async deleteUser(actor: Actor, id: number): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await repo.lockAuthority(trx);
+        const target = await userById(id, trx);
+        await authority.assertMayChange(trx, actor, target);
+        await authority.assertKeepsAnAdmin(trx, actor, target, 'deleted');
+        authority.assertNotSelf(actor, target, 'delete');
+        await repo.deleteUser(trx, id);
+      });
     },
 
     /**
@@ -249,15 +311,11 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
 
     /** Group names and permission codenames of a user; the admin group holds them all. */
     async access(userId: number): Promise<{ groups: string[]; permissions: Set<string> }> {
-      const rows = await repo.accessRows(db, userId);
-      const groups = [...new Set(rows.map((row) => row.name))].sort();
-      const permissions = groups.includes(ADMIN_GROUP)
-        ? new Set(options.permissions.keys())
-        : new Set(rows.flatMap((row) => (row.codename ? [row.codename] : [])));
-      return { groups, permissions };
+      return authority.access(db, userId);
     },
 
-    async createGroup(input: { name: string; description?: string }): Promise<Group> {
+    async createGroup(actor: Actor, input: { name: string; description?: string }): Promise<Group> {
+      authority.assertMayName(actor, undefined, input.name);
       if (await repo.findGroupByName(db, input.name)) throw new GroupNameTakenError(input.name);
       try {
         const row = await repo.insertGroup(db, {
@@ -285,17 +343,22 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return { items: rows.map(groupRowToGroup), total, ...page };
     },
 
-    async updateGroup(id: number, changes: { name?: string; description?: string }): Promise<Group> {
-      const current = await groupById(id);
-      // Nothing to set would be an UPDATE without a SET clause: answer the group as it is.
-      if (changes.name === undefined && changes.description === undefined) return groupRowToGroup(current);
-      if (changes.name !== undefined) {
-        const other = await repo.findGroupByName(db, changes.name);
-        if (other && other.id !== id) throw new GroupNameTakenError(changes.name);
-      }
+    async updateGroup(actor: Actor, id: number, changes: { name?: string; description?: string }): Promise<Group> {
       try {
-        const row = await repo.updateGroup(db, id, changes);
-        if (!row) throw new GroupNotFoundError();
+        const row = await db.transaction().execute(async (trx) => {
+          await repo.lockAuthority(trx);
+          const current = await groupById(id, trx);
+          authority.assertMayName(actor, current, changes.name);
+          // Nothing to set would be an UPDATE without a SET clause: answer the group as it is.
+          if (changes.name === undefined && changes.description === undefined) return current;
+          if (changes.name !== undefined) {
+            const other = await repo.findGroupByName(trx, changes.name);
+            if (other && other.id !== id) throw new GroupNameTakenError(changes.name);
+          }
+          const updated = await repo.updateGroup(trx, id, changes);
+          if (!updated) throw new GroupNotFoundError();
+          return updated;
+        });
         return groupRowToGroup(row);
       } catch (error) {
         if (isUniqueViolation(error) && changes.name) throw new GroupNameTakenError(changes.name);
@@ -303,8 +366,12 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       }
     },
 
-    async deleteGroup(id: number): Promise<void> {
-      if (!(await repo.deleteGroup(db, id))) throw new GroupNotFoundError();
+    async deleteGroup(actor: Actor, id: number): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await repo.lockAuthority(trx);
+        authority.assertMayDelete(actor, await groupById(id, trx));
+        await repo.deleteGroup(trx, id);
+      });
     },
 
     async listMembers(groupId: number, page: Page): Promise<Paged<User>> {
@@ -313,26 +380,18 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return { items: await toUsers(rows), total, ...page };
     },
 
-    /** Adds a member; true when the membership is new. */
-    async addMember(groupId: number, userId: number): Promise<boolean> {
-      await Promise.all([groupById(groupId), userById(userId)]);
-      return repo.insertMembership(db, userId, groupId);
-    },
+    addMember,
 
-    async addMemberByName(groupName: string, username: string): Promise<boolean> {
+    async addMemberByName(actor: Actor, groupName: string, username: string): Promise<boolean> {
       const [group, user] = await Promise.all([groupByName(groupName), userByUsername(username)]);
-      return repo.insertMembership(db, user.id, group.id);
+      return addMember(actor, group.id, user.id);
     },
 
-    /** Removes a member; false when they were not one. */
-    async removeMember(groupId: number, userId: number): Promise<boolean> {
-      await Promise.all([groupById(groupId), userById(userId)]);
-      return repo.deleteMembership(db, userId, groupId);
-    },
+    removeMember,
 
-    async removeMemberByName(groupName: string, username: string): Promise<boolean> {
+    async removeMemberByName(actor: Actor, groupName: string, username: string): Promise<boolean> {
       const [group, user] = await Promise.all([groupByName(groupName), userByUsername(username)]);
-      return repo.deleteMembership(db, user.id, group.id);
+      return removeMember(actor, group.id, user.id);
     },
 
     async groupPermissions(groupId: number): Promise<string[]> {
@@ -340,16 +399,11 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return repo.groupPermissions(db, groupId);
     },
 
-    /** Grants a declared permission to a group; true when it is new. */
-    async grant(groupId: number, codename: string): Promise<boolean> {
-      assertKnownPermission(codename);
-      await groupById(groupId);
-      return repo.insertPermission(db, groupId, codename);
-    },
+    grant,
 
-    async grantByName(groupName: string, codename: string): Promise<boolean> {
+    async grantByName(actor: Actor, groupName: string, codename: string): Promise<boolean> {
       assertKnownPermission(codename);
-      return repo.insertPermission(db, (await groupByName(groupName)).id, codename);
+      return grant(actor, (await groupByName(groupName)).id, codename);
     },
 
     /** Takes a permission from a group; it stops working on the holders' very next request. */

@@ -31,6 +31,10 @@ export function userPrincipal(
     user,
     via,
     can: async (permission) => (!scopes || scopes.has(permission)) && (await load()).permissions.has(permission),
+    permissions: async () => {
+      const held = (await load()).permissions;
+      return scopes ? new Set([...scopes].filter((scope) => held.has(scope))) : held;
+    },
     groups: async () => (await load()).groups,
   };
 }

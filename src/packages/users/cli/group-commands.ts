@@ -4,7 +4,7 @@ import { everyPage, say } from '../../../cli/output.ts';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewGroupSchema } from '../schemas.ts';
-import { ADMIN_GROUP, type Group, type UsersService } from '../service.ts';
+import { ADMIN_GROUP, type Group, OPERATOR, type UsersService } from '../service.ts';
 import { checkInput, usersService } from './shared.ts';
 
 interface MemberOptions {
@@ -37,7 +37,7 @@ export function registerGroupCommands(program: Command, context: CliContext): vo
       runAction(async (options: { groupname: string; description?: string }) => {
         const input = { name: options.groupname, description: options.description };
         checkInput(NewGroupSchema, input, GROUP_FLAG_RULES);
-        const group = await (await usersService(context)).createGroup(input);
+        const group = await (await usersService(context)).createGroup(OPERATOR, input);
         say(`created group ${group.name} (id ${group.id})`);
       }),
     );
@@ -49,7 +49,7 @@ export function registerGroupCommands(program: Command, context: CliContext): vo
     .requiredOption('--membername <username>', 'the user to add')
     .action(
       runAction(async ({ groupname, membername }: MemberOptions) => {
-        const added = await (await usersService(context)).addMemberByName(groupname, membername);
+        const added = await (await usersService(context)).addMemberByName(OPERATOR, groupname, membername);
         say(added ? `added ${membername} to group ${groupname}` : `${membername} was already in group ${groupname}`);
       }),
     );
@@ -61,7 +61,7 @@ export function registerGroupCommands(program: Command, context: CliContext): vo
     .requiredOption('--membername <username>', 'the user to remove')
     .action(
       runAction(async ({ groupname, membername }: MemberOptions) => {
-        const removed = await (await usersService(context)).removeMemberByName(groupname, membername);
+        const removed = await (await usersService(context)).removeMemberByName(OPERATOR, groupname, membername);
         if (!removed) throw new CliError(`${membername} is not in group ${groupname}`);
         say(`removed ${membername} from group ${groupname}`);
       }),

@@ -3,6 +3,7 @@ import { formatColumns } from '../../../cli/columns.ts';
 import { say } from '../../../cli/output.ts';
 import { CliError, runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
+import { OPERATOR } from '../service.ts';
 import { usersService } from './shared.ts';
 
 interface GrantOptions {
@@ -27,7 +28,7 @@ export function registerPermissionCommands(program: Command, context: CliContext
     .action(
       runAction(async (options: GrantOptions) => {
         const permission = knownPermission(context, options.permission);
-        const granted = await (await usersService(context)).grantByName(options.groupname, permission);
+        const granted = await (await usersService(context)).grantByName(OPERATOR, options.groupname, permission);
         say(
           granted
             ? `granted ${permission} to group ${options.groupname}`

@@ -5,6 +5,7 @@ import { everyPage, say } from '../../../cli/output.ts';
 import { runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewUserSchema } from '../schemas.ts';
+import { OPERATOR } from '../service.ts';
 import { checkInput, newPassword, usersService, warnIfWeak } from './shared.ts';
 
 interface AddUserOptions {
@@ -63,7 +64,7 @@ export function registerUserCommands(program: Command, context: CliContext): voi
         // Look the user up before asking, so a typo fails at once rather than after the prompt.
         const user = await users.getUserByUsername(options.username);
         const password = await newPassword(options.password);
-        await users.setPassword(user.username, password, { allowWeakPassword: true });
+        await users.setPassword(OPERATOR, user.username, password, { allowWeakPassword: true });
         warnIfWeak(password, user.username);
         say(`changed the password of ${user.username}; their sessions have ended`);
       }),

@@ -9,6 +9,7 @@ import {
   problemResponses,
 } from '../../../core/schemas.ts';
 import { GroupChangesSchema, GroupPageSchema, GroupSchema, NewGroupSchema } from '../schemas.ts';
+import { callerActor } from './caller-actor.ts';
 
 const tags = ['groups'];
 const security = CALLER_SECURITY;
@@ -44,7 +45,7 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: GroupSchema, ...problemResponses(400, 401, 403, 409, 413, 415) },
       },
     },
-    async (request, reply) => reply.code(201).send(await users.createGroup(request.body)),
+    async (request, reply) => reply.code(201).send(await users.createGroup(await callerActor(request), request.body)),
   );
 
   app.get(
@@ -70,12 +71,13 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Rename a group or change its description (groups.change)',
+        description: 'Naming a group admin needs every permission (403); group admin keeps its name (409).',
         params: IdParamsSchema,
         body: GroupChangesSchema,
         response: { 200: GroupSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
       },
     },
-    async (request) => users.updateGroup(request.params.id, request.body),
+    async (request) => users.updateGroup(await callerActor(request), request.params.id, request.body),
   );
 
   app.delete(
@@ -86,12 +88,13 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Delete a group; its members lose what it granted (groups.delete)',
+        description: 'Group admin cannot be deleted (409).',
         params: IdParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
-      await users.deleteGroup(request.params.id);
+      await users.deleteGroup(await callerActor(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -10,6 +10,7 @@ import {
   problemResponses,
 } from '../../../core/schemas.ts';
 import { MemberParamsSchema, UserPageSchema } from '../schemas.ts';
+import { callerActor } from './caller-actor.ts';
 
 const tags = ['groups'];
 const security = CALLER_SECURITY;
@@ -42,12 +43,13 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Add a user to a group; 204 if they already are a member (groups.change)',
+        description: '403 unless you hold every permission the group gives and every one the user holds.',
         params: MemberParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },
     },
     async (request, reply) => {
-      await users.addMember(request.params.id, request.params.userId);
+      await users.addMember(await callerActor(request), request.params.id, request.params.userId);
       return reply.code(204).send(null);
     },
   );
@@ -60,12 +62,14 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Remove a user from a group; 404 if they are not a member (groups.change)',
+        description:
+          '403 unless you hold every permission the user holds; 409 for the last active admin leaving admin.',
         params: MemberParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
-      if (!(await users.removeMember(request.params.id, request.params.userId))) {
+      if (!(await users.removeMember(await callerActor(request), request.params.id, request.params.userId))) {
         throw new HttpError('not_found', 'the user is not a member of this group');
       }
       return reply.code(204).send(null);

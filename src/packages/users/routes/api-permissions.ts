@@ -10,6 +10,7 @@ import {
   problemResponses,
 } from '../../../core/schemas.ts';
 import { CodenamePageSchema, GrantParamsSchema, PermissionPageSchema } from '../schemas.ts';
+import { callerActor } from './caller-actor.ts';
 
 const security = CALLER_SECURITY;
 
@@ -62,12 +63,13 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['groups'],
         security,
         summary: 'Grant a permission to a group; 400 for an undeclared codename (groups.change)',
+        description: '403 unless you hold every permission the group would then give.',
         params: GrantParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },
     },
     async (request, reply) => {
-      await users.grant(request.params.id, request.params.codename);
+      await users.grant(await callerActor(request), request.params.id, request.params.codename);
       return reply.code(204).send(null);
     },
   );

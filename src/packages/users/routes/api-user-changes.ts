@@ -4,6 +4,7 @@ import { requireUser, type UserPrincipal } from '../../../core/auth.ts';
 import { HttpError } from '../../../core/http-errors.ts';
 import { CALLER_SECURITY, IdParamsSchema, problemResponses } from '../../../core/schemas.ts';
 import { type UserChangesBody, UserChangesSchema, UserSchema } from '../schemas.ts';
+import { callerActor } from './caller-actor.ts';
 
 /**
  * What the caller may change: their own names, email and password, or, with users.change,
@@ -16,7 +17,6 @@ async function assertMayChange(
   body: UserChangesBody,
 ): Promise<void> {
   const self = caller.user.id === id;
-  if (self && body.active === false) throw new HttpError('bad_request', 'you cannot deactivate yourself');
   const mayChangeAnyone = await caller.can('users.change');
   if (!self && !mayChangeAnyone) throw new HttpError('forbidden', 'requires permission users.change');
   // A token acts only within its scopes: changing even its owner's own account needs users.change.
@@ -47,10 +47,11 @@ export const apiUserChanges: FastifyPluginAsyncTypebox = async (app) => {
         security: CALLER_SECURITY,
         summary: 'Change a user: yourself, or anyone with users.change',
         description:
-          "A new password ends the user's other sessions (the one making the change stays); deactivating ends them all.",
+          "A new password ends the user's other sessions (the one making the change stays); deactivating ends them all. " +
+          'Changing another user needs every permission they hold (403); the last active admin stays active (409).',
         params: IdParamsSchema,
         body: UserChangesSchema,
-        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 413, 415, 429) },
+        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429) },
       },
     },
     async (request) => {
@@ -58,7 +59,7 @@ export const apiUserChanges: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       await assertMayChange(request, caller, id, request.body);
       const { current_password: _, ...changes } = request.body;
-      return users.updateUser(id, changes, { keepSessionHash: request.sessionIdHash });
+      return users.updateUser(await callerActor(request), id, changes, { keepSessionHash: request.sessionIdHash });
     },
   );
 };

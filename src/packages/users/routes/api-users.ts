@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { permissionGuard, requirePermission, requireUser } from '../../../core/auth.ts';
-import { HttpError } from '../../../core/http-errors.ts';
 import {
   CALLER_SECURITY,
   IdParamsSchema,
@@ -10,6 +9,7 @@ import {
   problemResponses,
 } from '../../../core/schemas.ts';
 import { NewUserSchema, UserPageSchema, UserSchema } from '../schemas.ts';
+import { callerActor } from './caller-actor.ts';
 
 const tags = ['users'];
 const security = CALLER_SECURITY;
@@ -78,15 +78,13 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security,
         summary: 'Delete a user (users.delete); not yourself',
+        description: '403 unless you hold every permission the user holds; 409 for the last active admin.',
         params: IdParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      // Deleting the account you are using would lock you out mid-request; ask another admin.
-      if (requireUser(request).user.id === id) throw new HttpError('bad_request', 'you cannot delete yourself');
-      await users.deleteUser(id);
+      await users.deleteUser(await callerActor(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

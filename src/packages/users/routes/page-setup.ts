@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { HttpError } from '../../../core/http-errors.ts';
 import { GroupNameTakenError, GroupNotFoundError, WeakPasswordError } from '../errors.ts';
-import { ADMIN_GROUP, type UsersService } from '../service.ts';
+import { ADMIN_GROUP, OPERATOR, type UsersService } from '../service.ts';
 import { logIn } from '../session-cookie.ts';
 
 const TEMPLATE = 'packages/users/templates/setup.eta';
@@ -40,7 +40,7 @@ async function adminGroupId(users: UsersService): Promise<number> {
     if (!(error instanceof GroupNotFoundError)) throw error;
   }
   try {
-    return (await users.createGroup({ name: ADMIN_GROUP })).id;
+    return (await users.createGroup(OPERATOR, { name: ADMIN_GROUP })).id;
   } catch (error) {
     if (error instanceof GroupNameTakenError) return (await users.getGroupByName(ADMIN_GROUP)).id;
     throw error;
@@ -93,7 +93,8 @@ export async function setupPage(instance: FastifyInstance): Promise<void> {
       if (!(error instanceof WeakPasswordError)) throw error;
       return renderForm(reply, 400, { ...form, error: `The ${error.message}.` });
     }
-    await app.users.addMember(await adminGroupId(app.users), userId);
+    // The holder of the setup token is the operator: the first admin is theirs to make.
+    await app.users.addMember(OPERATOR, await adminGroupId(app.users), userId);
     await logIn(request, reply, name, password);
     return reply.redirect('/', 303);
   });
