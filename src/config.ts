@@ -7,6 +7,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** The base URL senders call (no trailing slash) when a request's own scheme and host are not it. */
   publicUrl: string | undefined;
+  /** Host names requests may name (Django's ALLOWED_HOSTS): exact, `.example.com` with subdomains, or `*`. */
+  allowedHosts: readonly string[];
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
   host: string;
@@ -38,11 +40,13 @@ type Env = Record<string, string | undefined>;
 
 /** Reads and validates the ENDPOINT_* environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
+  const publicUrl = optionalUrl(env, 'ENDPOINT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   return {
     databaseUrl: databaseUrl(env, 'ENDPOINT_DATABASE_URL', 'sqlite:./endpoint.db'),
     secretKey: secretKey(env, 'ENDPOINT_SECRET_KEY'),
     redisUrl: optionalUrl(env, 'ENDPOINT_REDIS_URL', ['redis:', 'rediss:']),
-    publicUrl: optionalUrl(env, 'ENDPOINT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    publicUrl,
+    allowedHosts: allowedHosts(env, 'ENDPOINT_ALLOWED_HOSTS', publicUrl),
     trustProxy: trustProxy(env, 'ENDPOINT_TRUST_PROXY'),
     host: env.HOST || 'localhost',
     port: integer(env, 'PORT', 8000, 0, 65535),
@@ -92,6 +96,26 @@ function optionalUrl(env: Env, name: string, protocols: string[]): string | unde
   }
   if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.join(' or ')}`);
   return value;
+}
+
+// Django's forms: `*`, a name or IPv4 address, the same after a dot (subdomains too), or an IPv6
+// literal in brackets; never a port, which requests are matched without.
+const HOST_PATTERN = /^(\*|\.?[a-z0-9-]+(\.[a-z0-9-]+)*|\[[a-f0-9]*:[a-f0-9.:]+\])$/;
+
+function allowedHosts(env: Env, name: string, publicUrl: string | undefined): string[] {
+  const value = env[name];
+  if (!value) return publicUrl ? [new URL(publicUrl).hostname] : ['localhost', '127.0.0.1', '[::1]'];
+  const hosts = value
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+  if (hosts.length === 0) fail(name, 'must name at least one host');
+  for (const host of hosts) {
+    if (!HOST_PATTERN.test(host)) {
+      fail(name, `must list host names without ports (IPv6 in brackets, * for any), got "${host}"`);
+    }
+  }
+  return hosts;
 }
 
 function trustProxy(env: Env, name: string): boolean | number | string {

@@ -4,6 +4,7 @@
  */
 export const ERRORS = {
   bad_request: { status: 400, title: 'Bad request' },
+  host_not_allowed: { status: 400, title: 'This server does not answer for that host' },
   validation_failed: { status: 400, title: 'The request is not valid' },
   weak_password: { status: 400, title: 'The password is too weak' },
   wrong_password: { status: 400, title: 'The current password is wrong' },
