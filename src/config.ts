@@ -17,8 +17,12 @@ export interface Config {
   bodyLimit: number;
   sessionIdleMs: number;
   sessionMaxAgeMs: number;
-  loginMaxFailuresPerAccount: number;
+  /** Failed logins for one username from one address before that address is locked out of it. */
+  loginMaxFailuresPerAccountAddress: number;
+  /** Failed logins from one address, across usernames, before the address is locked out. */
   loginMaxFailuresPerAddress: number;
+  /** Failed logins for one username from anywhere before it is locked out everywhere. */
+  loginMaxFailuresPerAccount: number;
   loginLockoutMs: number;
   /** Whether this process runs hook handlers; off for processes that only receive. */
   hookWorker: boolean;
@@ -54,8 +58,9 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: integer(env, 'ENDPOINT_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     sessionIdleMs: duration(env, 'ENDPOINT_SESSION_IDLE_TIMEOUT', '30m'),
     sessionMaxAgeMs: duration(env, 'ENDPOINT_SESSION_MAX_AGE', '8h'),
-    loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+    loginMaxFailuresPerAccountAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS', 5, 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
+    loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 100, 1, 1_000_000),
     loginLockoutMs: duration(env, 'ENDPOINT_LOGIN_LOCKOUT', '15m'),
     hookWorker: oneOf(env, 'ENDPOINT_HOOK_WORKER', 'on', ['on', 'off']) === 'on',
     hookMaxAttempts: integer(env, 'ENDPOINT_HOOK_MAX_ATTEMPTS', 10, 1, 100),
