@@ -12,6 +12,9 @@ describe('loadConfig', () => {
     assert.equal(config.trustProxy, false);
     assert.equal(config.secretKey, undefined);
     assert.equal(config.hookRateLimit, 1200);
+    assert.equal(config.loginMaxFailuresPerAccountAddress, 5);
+    assert.equal(config.loginMaxFailuresPerAddress, 50);
+    assert.equal(config.loginMaxFailuresPerAccount, 100);
   });
 
   const bad: [string, Record<string, string>][] = [
@@ -24,6 +27,7 @@ describe('loadConfig', () => {
     ['ENDPOINT_SESSION_IDLE_TIMEOUT', { ENDPOINT_SESSION_IDLE_TIMEOUT: '30 minutes' }],
     ['ENDPOINT_LOG_LEVEL', { ENDPOINT_LOG_LEVEL: 'loud' }],
     ['ENDPOINT_HOOK_RATE_LIMIT', { ENDPOINT_HOOK_RATE_LIMIT: '0' }],
+    ['ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS', { ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '0' }],
     ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: 'example.com:8000' }],
     ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: '::1' }],
     ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: 'https://example.com' }],
