@@ -10,6 +10,7 @@ import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { type Config, ConfigError } from './config.ts';
+import { allowedHosts } from './core/allowed-hosts.ts';
 import { apiScope } from './core/api-scope.ts';
 import { authPlugin } from './core/auth.ts';
 import { createDb, type Db } from './core/db.ts';
@@ -96,6 +97,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { 'form-action': ["'self'"], 'upgrade-insecure-requests': null } },
   });
+  // A request for a host not allowed ends here, with helmet's headers but before any cookie is read.
+  await allowedHosts(app);
   await app.register(cookie, { secret: config.secretKey });
   await app.register(view, {
     engine: { eta: new Eta({ autoEscape: true, cache: true }) },

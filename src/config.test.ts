@@ -12,6 +12,9 @@ describe('loadConfig', () => {
     assert.equal(config.trustProxy, false);
     assert.equal(config.secretKey, undefined);
     assert.equal(config.hookRateLimit, 1200);
+    assert.equal(config.loginMaxFailuresPerAccountAddress, 5);
+    assert.equal(config.loginMaxFailuresPerAddress, 50);
+    assert.equal(config.loginMaxFailuresPerAccount, 100);
   });
 
   const bad: [string, Record<string, string>][] = [
@@ -24,6 +27,11 @@ describe('loadConfig', () => {
     ['ENDPOINT_SESSION_IDLE_TIMEOUT', { ENDPOINT_SESSION_IDLE_TIMEOUT: '30 minutes' }],
     ['ENDPOINT_LOG_LEVEL', { ENDPOINT_LOG_LEVEL: 'loud' }],
     ['ENDPOINT_HOOK_RATE_LIMIT', { ENDPOINT_HOOK_RATE_LIMIT: '0' }],
+    ['ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS', { ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '0' }],
+    ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: 'example.com:8000' }],
+    ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: '::1' }],
+    ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: 'https://example.com' }],
+    ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: ' , ' }],
   ];
   for (const [name, env] of bad) {
     it(`refuses ${JSON.stringify(env)} with an error naming ${name}`, () => {
@@ -38,5 +46,19 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: 'true' }).trustProxy, true);
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '2' }).trustProxy, 2);
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '127.0.0.1,10.0.0.0/8' }).trustProxy, '127.0.0.1,10.0.0.0/8');
+  });
+
+  it('allows the loopback names by default, the host of ENDPOINT_PUBLIC_URL when set, or the list given', () => {
+    assert.deepEqual(loadConfig({}).allowedHosts, ['localhost', '127.0.0.1', '[::1]']);
+    assert.deepEqual(loadConfig({ ENDPOINT_PUBLIC_URL: 'https://Endpoint.Example.com:8443/' }).allowedHosts, [
+      'endpoint.example.com',
+    ]);
+    assert.deepEqual(loadConfig({ ENDPOINT_PUBLIC_URL: 'http://[::1]:8000' }).allowedHosts, ['[::1]']);
+    assert.deepEqual(loadConfig({ ENDPOINT_ALLOWED_HOSTS: ' .Example.com, api.test,[2001:DB8::1],*' }).allowedHosts, [
+      '.example.com',
+      'api.test',
+      '[2001:db8::1]',
+      '*',
+    ]);
   });
 });

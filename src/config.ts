@@ -7,6 +7,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** The base URL senders call (no trailing slash) when a request's own scheme and host are not it. */
   publicUrl: string | undefined;
+  /** Host names requests may name (Django's ALLOWED_HOSTS): exact, `.example.com` with subdomains, or `*`. */
+  allowedHosts: readonly string[];
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
   host: string;
@@ -15,8 +17,12 @@ export interface Config {
   bodyLimit: number;
   sessionIdleMs: number;
   sessionMaxAgeMs: number;
-  loginMaxFailuresPerAccount: number;
+  /** Failed logins for one username from one address before that address is locked out of it. */
+  loginMaxFailuresPerAccountAddress: number;
+  /** Failed logins from one address, across usernames, before the address is locked out. */
   loginMaxFailuresPerAddress: number;
+  /** Failed logins for one username from anywhere before it is locked out everywhere. */
+  loginMaxFailuresPerAccount: number;
   loginLockoutMs: number;
   /** Whether this process runs hook handlers; off for processes that only receive. */
   hookWorker: boolean;
@@ -38,11 +44,13 @@ type Env = Record<string, string | undefined>;
 
 /** Reads and validates the ENDPOINT_* environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
+  const publicUrl = optionalUrl(env, 'ENDPOINT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   return {
     databaseUrl: databaseUrl(env, 'ENDPOINT_DATABASE_URL', 'sqlite:./endpoint.db'),
     secretKey: secretKey(env, 'ENDPOINT_SECRET_KEY'),
     redisUrl: optionalUrl(env, 'ENDPOINT_REDIS_URL', ['redis:', 'rediss:']),
-    publicUrl: optionalUrl(env, 'ENDPOINT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    publicUrl,
+    allowedHosts: allowedHosts(env, 'ENDPOINT_ALLOWED_HOSTS', publicUrl),
     trustProxy: trustProxy(env, 'ENDPOINT_TRUST_PROXY'),
     host: env.HOST || 'localhost',
     port: integer(env, 'PORT', 8000, 0, 65535),
@@ -50,8 +58,9 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit: integer(env, 'ENDPOINT_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     sessionIdleMs: duration(env, 'ENDPOINT_SESSION_IDLE_TIMEOUT', '30m'),
     sessionMaxAgeMs: duration(env, 'ENDPOINT_SESSION_MAX_AGE', '8h'),
-    loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+    loginMaxFailuresPerAccountAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS', 5, 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
+    loginMaxFailuresPerAccount: integer(env, 'ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT', 100, 1, 1_000_000),
     loginLockoutMs: duration(env, 'ENDPOINT_LOGIN_LOCKOUT', '15m'),
     hookWorker: oneOf(env, 'ENDPOINT_HOOK_WORKER', 'on', ['on', 'off']) === 'on',
     hookMaxAttempts: integer(env, 'ENDPOINT_HOOK_MAX_ATTEMPTS', 10, 1, 100),
@@ -92,6 +101,26 @@ function optionalUrl(env: Env, name: string, protocols: string[]): string | unde
   }
   if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.join(' or ')}`);
   return value;
+}
+
+// Django's forms: `*`, a name or IPv4 address, the same after a dot (subdomains too), or an IPv6
+// literal in brackets; never a port, which requests are matched without.
+const HOST_PATTERN = /^(\*|\.?[a-z0-9-]+(\.[a-z0-9-]+)*|\[[a-f0-9]*:[a-f0-9.:]+\])$/;
+
+function allowedHosts(env: Env, name: string, publicUrl: string | undefined): string[] {
+  const value = env[name];
+  if (!value) return publicUrl ? [new URL(publicUrl).hostname] : ['localhost', '127.0.0.1', '[::1]'];
+  const hosts = value
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+  if (hosts.length === 0) fail(name, 'must name at least one host');
+  for (const host of hosts) {
+    if (!HOST_PATTERN.test(host)) {
+      fail(name, `must list host names without ports (IPv6 in brackets, * for any), got "${host}"`);
+    }
+  }
+  return hosts;
 }
 
 function trustProxy(env: Env, name: string): boolean | number | string {

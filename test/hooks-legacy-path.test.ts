@@ -18,7 +18,14 @@ const FORM = 'application/x-www-form-urlencoded';
 
 describe('a hook at its legacy path', () => {
   it('receives a Twilio SMS at POST /twilio/sms signed over that public URL; a forged one is 401', async (t) => {
-    const server = await startTestServer(t, { env: { ENDPOINT_PUBLIC_URL: PUBLIC_URL, ENDPOINT_HOOK_WORKER: 'off' } });
+    // The test calls the server by its loopback address, so that host is allowed beside the public one.
+    const server = await startTestServer(t, {
+      env: {
+        ENDPOINT_PUBLIC_URL: PUBLIC_URL,
+        ENDPOINT_ALLOWED_HOSTS: 'endpoint.example.com,127.0.0.1',
+        ENDPOINT_HOOK_WORKER: 'off',
+      },
+    });
     const { hook } = await server.app.hooks.createHook({
       name: 'sms',
       handler: 'inbox',

@@ -22,7 +22,9 @@ const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(val
 // interleaved so a busy machine slows both alike, and only "much faster" is the leak tested for.
 describe('login timing', () => {
   it('takes as long for an unknown username as for a wrong password', async (t) => {
-    const server = await startTestServer(t, { env: { ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000' } });
+    const server = await startTestServer(t, {
+      env: { ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000', ENDPOINT_LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '1000' },
+    });
     await createUser(server.app, 'joe');
     const client = new Client(server.url);
     await loginMs(client, 'warm-up');

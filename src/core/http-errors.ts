@@ -4,6 +4,7 @@
  */
 export const ERRORS = {
   bad_request: { status: 400, title: 'Bad request' },
+  host_not_allowed: { status: 400, title: 'This server does not answer for that host' },
   validation_failed: { status: 400, title: 'The request is not valid' },
   weak_password: { status: 400, title: 'The password is too weak' },
   wrong_password: { status: 400, title: 'The current password is wrong' },
@@ -41,8 +42,11 @@ export class HttpError extends Error {
   }
 }
 
+// The first code listed for a status is its generic one (bad_request, not wrong_password).
 const CODE_BY_STATUS = new Map<number, ErrorCode>(
-  Object.entries(ERRORS).map(([code, { status }]) => [status, code as ErrorCode]),
+  Object.entries(ERRORS)
+    .reverse()
+    .map(([code, { status }]) => [status, code as ErrorCode]),
 );
 
 /** The catalog code for a status; the generic 4xx/5xx code where the catalog has none. */

@@ -1,11 +1,12 @@
 import type csrf from '@fastify/csrf-protection';
 import type formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
+import { CSRF_SECRET_KEY, type CsrfSecretStore, csrfSecretStore } from './csrf-cookie.ts';
 import { SAFE_METHODS } from './http.ts';
 
 /**
  * What the HTML scope adds: urlencoded forms, and a CSRF token (double-submit, the secret in a
- * signed HttpOnly cookie) required on every unsafe request. Templates put `reply.generateCsrf()`
+ * signed HttpOnly cookie, `__Host-` over HTTPS: see csrf-cookie.ts) required on every unsafe request. Templates put `reply.generateCsrf()`
  * in a hidden `_csrf` field. Pages are per-user, so nothing is cached.
  */
 export async function pageScope(
@@ -13,11 +14,10 @@ export async function pageScope(
   plugins: { formbody: typeof formbody; csrf: typeof csrf },
 ): Promise<void> {
   await pages.register(plugins.formbody);
-  await pages.register(plugins.csrf, {
-    cookieKey: 'endpoint_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true, secure: 'auto' },
-  });
-  pages.addHook('onRequest', (_request, reply, done) => {
+  await pages.register(plugins.csrf, { sessionPlugin: '@fastify/session', sessionKey: CSRF_SECRET_KEY });
+  pages.decorateRequest('session', null as unknown as CsrfSecretStore);
+  pages.addHook('onRequest', (request, reply, done) => {
+    request.session = csrfSecretStore(request, reply);
     reply.header('cache-control', 'no-store');
     done();
   });

@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { HttpError } from './http-errors.ts';
 
-/** Liveness (the process answers) and readiness (the database answers) for load balancers. */
+/**
+ * Liveness (the process answers) and readiness (the database answers) for load balancers. They
+ * answer whatever the Host header says: load balancers and orchestrators probe by address, which
+ * no ENDPOINT_ALLOWED_HOSTS lists, and a probe reveals nothing and builds nothing from the host.
+ */
 export async function probes(app: FastifyInstance): Promise<void> {
-  const hidden = { schema: { hide: true } };
+  const hidden = { schema: { hide: true }, config: { anyHost: true } };
   app.get('/healthz', hidden, async () => ({ status: 'ok' }));
   app.get('/readyz', hidden, async (request, reply) => {
     try {

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /** A small cookie-keeping HTTP client over fetch, as a browser-less client would talk to the server. */
 export class Client {
   readonly cookies = new Map<string, string>();
@@ -62,4 +64,37 @@ export class Client {
     if (response.status !== 200)
       throw new Error(`login as ${username} answered ${response.status}: ${await response.text()}`);
   }
+}
+
+/**
+ * Sends one request with a Host header of the caller's choosing, which fetch never sends, and
+ * answers it as fetch would.
+ */
+export function requestWithHost(
+  baseUrl: string,
+  path: string,
+  host: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      new URL(path, baseUrl),
+      { method: init.method ?? 'GET', headers: { ...init.headers, host } },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('error', reject);
+        incoming.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) {
+            for (const item of [value ?? []].flat()) headers.append(name, item);
+          }
+          const body = chunks.length > 0 ? Buffer.concat(chunks) : null;
+          resolve(new Response(body, { status: incoming.statusCode, headers }));
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(init.body);
+  });
 }

@@ -13,7 +13,11 @@ const NAME_PARAMS = {
   required: ['name'],
 } as const;
 
-/** The URL the sender called, as it signed it: ENDPOINT_PUBLIC_URL, else what the request says. */
+/**
+ * The URL the sender called, as it signed it: ENDPOINT_PUBLIC_URL, else what the request says,
+ * whose host is one of ENDPOINT_ALLOWED_HOSTS (core/allowed-hosts.ts refused any other), so a
+ * call signed for another deployment sharing the auth token cannot be replayed here by naming it.
+ */
 function publicUrl(request: FastifyRequest, configured: string | undefined): string {
   return (configured ?? `${request.protocol}://${request.host}`) + request.url;
 }

@@ -21,8 +21,9 @@ const PURGE_EVERY_MS = 10 * 60_000;
 async function services(app: FastifyInstance): Promise<void> {
   const { config } = app;
   const throttle = createLoginThrottle({
-    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerAccountAddress: config.loginMaxFailuresPerAccountAddress,
     maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
     lockoutMs: config.loginLockoutMs,
     redis: app.redis,
   });

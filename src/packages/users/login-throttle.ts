@@ -3,16 +3,25 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'r
 import { LoginThrottledError } from './errors.ts';
 
 export interface LoginThrottleOptions {
-  maxFailuresPerAccount: number;
+  /** Failures for one username from one address before that address is locked out of it. */
+  maxFailuresPerAccountAddress: number;
+  /** Failures from one address, whatever the usernames, before the address is locked out. */
   maxFailuresPerAddress: number;
+  /** Failures for one username, from anywhere, before it is locked out everywhere. */
+  maxFailuresPerAccount: number;
   lockoutMs: number;
   /** Shared counters across processes; in-process counters without it. */
   redis?: Redis;
 }
 
 /**
- * Counts failed logins per account and per address (rate-limiter-flexible's "login endpoint
- * protection" recipe). Unknown usernames count like known ones, so a lockout reveals nothing.
+ * Counts failed logins three ways (rate-limiter-flexible's "login endpoint protection" recipe).
+ * The lockout an attacker can cause by guessing is per username AND address, so it locks out the
+ * attacker's address, not the owner, who logs in from another. One address guessing across many
+ * usernames is stopped by its own count; many addresses guessing one username, by that account's
+ * ceiling, which is high enough that locking the owner out takes that many failures from at least
+ * ceiling / per-pair-limit addresses. Unknown usernames count like known ones, so a lockout
+ * reveals nothing.
  */
 export function createLoginThrottle(options: LoginThrottleOptions) {
   const duration = Math.ceil(options.lockoutMs / 1000);
@@ -22,29 +31,44 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
       ? new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: false })
       : new RateLimiterMemory(settings);
   };
-  const byAccount = limiter('endpoint_login_account', options.maxFailuresPerAccount);
+  const byAccountAddress = limiter('endpoint_login_account_address', options.maxFailuresPerAccountAddress);
   const byAddress = limiter('endpoint_login_address', options.maxFailuresPerAddress);
-  const accountKey = (username: string) => username.toLowerCase();
+  const byAccount = limiter('endpoint_login_account', options.maxFailuresPerAccount);
+  const counters = (username: string, address: string) => {
+    const account = username.toLowerCase();
+    // An address holds no space, so the pair key cannot be read two ways.
+    return [
+      { limiter: byAccountAddress, key: `${address} ${account}`, max: options.maxFailuresPerAccountAddress },
+      { limiter: byAddress, key: address, max: options.maxFailuresPerAddress },
+      { limiter: byAccount, key: account, max: options.maxFailuresPerAccount },
+    ];
+  };
 
   return {
-    /** Throws LoginThrottledError while either counter is spent. */
+    /** Throws LoginThrottledError while any of the three counters is spent. */
     async check(username: string, address: string): Promise<void> {
-      const [account, ip] = await Promise.all([byAccount.get(accountKey(username)), byAddress.get(address)]);
-      const waits = [
-        account && account.consumedPoints >= options.maxFailuresPerAccount ? account.msBeforeNext : 0,
-        ip && ip.consumedPoints >= options.maxFailuresPerAddress ? ip.msBeforeNext : 0,
-      ];
+      const waits = await Promise.all(
+        counters(username, address).map(async ({ limiter, key, max }) => {
+          const state = await limiter.get(key);
+          return state && state.consumedPoints >= max ? state.msBeforeNext : 0;
+        }),
+      );
       const wait = Math.max(...waits);
       if (wait > 0) throw new LoginThrottledError(Math.ceil(wait / 1000));
     },
 
     async recordFailure(username: string, address: string): Promise<void> {
       // Consuming past the limit rejects with the limiter's state; that is the lockout, not an error.
-      await Promise.allSettled([byAccount.consume(accountKey(username)), byAddress.consume(address)]);
+      await Promise.allSettled(counters(username, address).map(({ limiter, key }) => limiter.consume(key)));
     },
 
-    async recordSuccess(username: string): Promise<void> {
-      await byAccount.delete(accountKey(username));
+    /**
+     * Forgets this address's failures for this username only: the owner's typos. The address's
+     * count and the account's ceiling stay, or logging in to one's own account would reset them.
+     */
+    async recordSuccess(username: string, address: string): Promise<void> {
+      const [pair] = counters(username, address);
+      await pair.limiter.delete(pair.key);
     },
   };
 }

@@ -302,7 +302,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
         await options.throttle?.recordFailure(username, address);
         throw new InvalidCredentialsError();
       }
-      await options.throttle?.recordSuccess(username);
+      await options.throttle?.recordSuccess(username, address);
       const loginAt = nowIso(now());
       const rehash = needsRehash(row.password_hash) ? { password_hash: await hashPassword(password) } : {};
       await repo.updateUser(db, row.id, { last_login_at: loginAt, ...rehash });

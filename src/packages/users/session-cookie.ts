@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { renewCsrfSecret } from '../../core/csrf-cookie.ts';
 
 // Over HTTPS the cookie takes the __Host- prefix, which browsers accept only with Secure,
 // Path=/ and no Domain, so no subdomain can plant or overwrite it.
@@ -9,9 +10,12 @@ function cookieName(request: FastifyRequest): string {
   return request.protocol === 'https' ? SECURE_NAME : PLAIN_NAME;
 }
 
-/** The session id the browser sent, if any. */
+/**
+ * The session id the browser sent, if any. Over HTTPS only the __Host- cookie counts: a subdomain
+ * can plant a plain-named one holding the planter's session and log the victim into that account.
+ */
 export function sessionCookie(request: FastifyRequest): string | undefined {
-  return request.cookies[SECURE_NAME] ?? request.cookies[PLAIN_NAME];
+  return request.cookies[cookieName(request)];
 }
 
 /** Checks credentials, then starts a fresh session (a new id at every login) and sets its cookie. */
@@ -26,13 +30,18 @@ export async function logIn(request: FastifyRequest, reply: FastifyReply, userna
     sameSite: 'lax',
     secure: request.protocol === 'https',
   });
+  renewCsrfSecret(request, reply);
   return user;
 }
 
-/** Ends the session server-side and clears the cookie. */
+/**
+ * Ends the session server-side and clears the cookie under both names: a plain one may linger
+ * from before the site moved to HTTPS, or have been planted.
+ */
 export async function logOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   await endCurrentSession(request);
-  reply.clearCookie(cookieName(request), { path: '/', secure: request.protocol === 'https' });
+  reply.clearCookie(PLAIN_NAME, { path: '/', secure: request.protocol === 'https' });
+  reply.clearCookie(SECURE_NAME, { path: '/', secure: true });
 }
 
 async function endCurrentSession(request: FastifyRequest): Promise<void> {
