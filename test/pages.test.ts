@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client } from './helpers/http.ts';
+import { csrfFrom, submitLogin } from './helpers/pages.ts';
 import { startTestServer } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
 
 const SESSION_COOKIE = 'endpoint_session';
-
-/** The CSRF token a page put in its hidden `_csrf` field. */
-function csrfFrom(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(match, 'the page has a _csrf field');
-  return match[1];
-}
-
-/** Opens the login page (which sets the CSRF cookie) and posts the form. */
-async function submitLogin(client: Client, form: Record<string, string>, query = ''): Promise<Response> {
-  const page = await client.get(`/user/login${query}`);
-  assert.equal(page.status, 200);
-  return client.request(`/user/login${query}`, {
-    method: 'POST',
-    form: { _csrf: csrfFrom(await page.text()), ...form },
-  });
-}
 
 async function loggedInClient(url: string, username: string): Promise<Client> {
   const client = new Client(url);

@@ -14,7 +14,7 @@ function load<Module>(path: string): Promise<Module> {
 export const { buildApp, packages, permissions } = await load<typeof import('../../src/app.ts')>('app.js');
 export const { loadConfig } = await load<typeof import('../../src/config.ts')>('config.js');
 export const { createDb, isForeignKeyViolation } = await load<typeof import('../../src/core/db.ts')>('core/db.js');
-export const { assertMigrated, migrateToLatest } =
+export const { assertMigrated, createMigrator, migrateToLatest } =
   await load<typeof import('../../src/core/migrate.ts')>('core/migrate.js');
 export const { ERRORS } = await load<typeof import('../../src/core/http-errors.ts')>('core/http-errors.js');
 export const { createUsersService } =

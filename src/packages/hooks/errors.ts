@@ -72,6 +72,7 @@ const REFUSALS: Record<VerifyFailureReason, { code: ErrorCode; detail?: string; 
   },
   'timestamp out of range': { code: 'timestamp_out_of_range' },
   'missing header': { code: 'signature_invalid' },
+  'form too large': { code: 'signature_invalid' },
   'signature invalid': { code: 'signature_invalid' },
 };
 

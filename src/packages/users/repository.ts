@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, isPostgres } from '../../core/db.ts';
 import { type Page, selectPage } from '../../core/paging.ts';
 import type { GroupRow, GroupRowUpdate, NewGroupRow, NewUserRow, UserRow, UserRowUpdate } from './table.ts';
+import { usernameKey } from './username-key.ts';
 
 type Db = Kysely<Database>;
 
@@ -9,9 +10,9 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Case-insensitive, served by the unique index on lower(username). */
+/** Case- and Unicode-form-insensitive, served by the unique index on username_key. */
 export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
+  return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
 }
 
 export async function listUsers(db: Db, page: Page): Promise<{ rows: UserRow[]; total: number }> {
@@ -27,8 +28,13 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(total);
 }
 
-export async function insertUser(db: Db, row: NewUserRow): Promise<UserRow> {
-  return db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow();
+/** Inserts a user with the key of its username; throws a unique violation when the key is taken. */
+export async function insertUser(db: Db, row: Omit<NewUserRow, 'username_key'>): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({ ...row, username_key: usernameKey(row.username) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export function updateUser(db: Db, id: number, changes: UserRowUpdate): Promise<UserRow | undefined> {

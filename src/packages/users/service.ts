@@ -15,6 +15,7 @@ import { hashPassword, needsRehash, passwordWeakness, verifyPassword } from './p
 import * as repo from './repository.ts';
 import { deleteUserSessions } from './session-repository.ts';
 import type { GroupRow, UserRow } from './table.ts';
+import { usernameKey } from './username-key.ts';
 
 /** A user as the API shows it; never carries the password hash. */
 export interface User {
@@ -273,9 +274,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      */
     async checkCurrentPassword(id: number, password: string, address: string): Promise<boolean> {
       const row = await userById(id);
-      await options.throttle?.check(row.username, address);
+      await options.throttle?.check(row.username_key, address);
       const ok = await verifyPassword(row.password_hash, password);
-      if (!ok) await options.throttle?.recordFailure(row.username, address);
+      if (!ok) await options.throttle?.recordFailure(row.username_key, address);
       return ok;
     },
 
@@ -295,14 +296,16 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      * and every failure is the same InvalidCredentialsError.
      */
     async authenticate(username: string, password: string, address: string): Promise<User> {
-      await options.throttle?.check(username, address);
+      // One account however its name is typed: another case or Unicode form buys no more attempts.
+      const account = usernameKey(username);
+      await options.throttle?.check(account, address);
       const row = await repo.findUserByUsername(db, username);
       const ok = await verifyPassword(row?.password_hash, password);
       if (!row || !ok || !row.active) {
-        await options.throttle?.recordFailure(username, address);
+        await options.throttle?.recordFailure(account, address);
         throw new InvalidCredentialsError();
       }
-      await options.throttle?.recordSuccess(username, address);
+      await options.throttle?.recordSuccess(account, address);
       const loginAt = nowIso(now());
       const rehash = needsRehash(row.password_hash) ? { password_hash: await hashPassword(password) } : {};
       await repo.updateUser(db, row.id, { last_login_at: loginAt, ...rehash });

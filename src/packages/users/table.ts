@@ -5,7 +5,10 @@ type DbBool = ColumnType<number | boolean, number, number>;
 
 export interface UserTable {
   id: Generated<number>;
+  /** As the user typed it, shown everywhere. */
   username: string;
+  /** `usernameKey(username)`, unique: what every lookup by name compares. */
+  username_key: string;
   /** Self-describing PHC string: `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`. */
   password_hash: string;
   first_name: string;

@@ -4,6 +4,8 @@ export type VerifyFailureReason =
   | 'missing header'
   | 'signature invalid'
   | 'timestamp out of range'
+  // Twilio's: a form over the bounds its parameters are parsed within.
+  | 'form too large'
   // The `token` mode's: no bearer token, one that is no good, one without hooks.call.
   | 'missing token'
   | 'invalid token'

@@ -10,7 +10,7 @@ import {
   type VerifyResult,
 } from './common.ts';
 
-export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
+type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
 
 export interface TwilioInput {
   headers: RequestHeaders;
@@ -18,32 +18,71 @@ export interface TwilioInput {
   secrets: readonly string[];
   /** The public URL Twilio requested, query string included, exactly as configured at Twilio. */
   url: string;
-  /** The POST form parameters, decoded; a repeated name holds a list. */
-  params: TwilioParams;
+  /** The raw POST body: the urlencoded form. */
+  body: Buffer;
 }
+
+// Twilio signs the parsed, sorted form, so the form is parsed and hashed (once for each URL
+// variant and live token) before anything is verified, for anyone who can reach the hook. These
+// bounds keep that work to a few milliseconds whatever ENDPOINT_BODY_LIMIT is (a 1 MiB form of
+// 120,000 keys took 200 ms of the event loop to parse and sort). Twilio's callbacks carry well
+// under 100 parameters, so 1000 leaves room for what it adds; its longest value is a message
+// body (1,600 characters for SMS, 32 KiB for Conversations), under 96 KiB even when every byte
+// is percent-encoded, and a whole callback with it stays under half the total allowed.
+export const MAX_TWILIO_PARAMS = 1000;
+export const MAX_TWILIO_PARAM_BYTES = 128 * 1024;
+export const MAX_TWILIO_FORM_BYTES = 256 * 1024;
+const AMPERSAND = 0x26;
 
 /**
  * Verifies a Twilio request: `X-Twilio-Signature` is base64(HMAC-SHA1(auth token, url + each
  * form parameter's name and value, sorted by name)). URLs are tried in the variants the `twilio`
  * library's `validateRequest` tries, so whatever it accepts is accepted here. Only form posts are
- * verified: JSON bodies signed through `bodySHA256` are refused. Never throws.
+ * verified: JSON bodies signed through `bodySHA256` are refused, and so is a form over the bounds
+ * above, before it is parsed (`form too large`: no form Twilio sends is refused by them, so the
+ * caller is answered as any other unverified one). Never throws.
  */
-export function verifyTwilio({ headers, secrets, url, params }: TwilioInput): VerifyResult {
+export function verifyTwilio({ headers, secrets, url, body }: TwilioInput): VerifyResult {
   const header = headerValue(headers, 'x-twilio-signature');
   if (header === undefined) return MISSING_HEADER;
   const signature = decodeBase64(header);
   if (signature === undefined || !isFormPost(headers)) return SIGNATURE_INVALID;
+  if (!withinBounds(body)) return FORM_TOO_LARGE;
 
-  const signedParams = paramsText(params);
-  const signedTexts = candidateUrls(url).map((candidate) => candidate + signedParams);
+  const params = parseForm(body);
+  // Encoded once, not once per URL and token: the parameters are most of what is hashed.
+  const signedParams = Buffer.from(paramsText(params));
+  const urls = candidateUrls(url);
   // An empty token would make the signature something anyone can compute.
   const matches = secrets.some(
     (token) =>
       token !== '' &&
-      signedTexts.some((text) => digestsEqual(createHmac('sha1', token).update(text).digest(), signature)),
+      urls.some((candidate) =>
+        digestsEqual(createHmac('sha1', token).update(candidate).update(signedParams).digest(), signature),
+      ),
   );
   if (!matches) return SIGNATURE_INVALID;
   return { ok: true, deliveryId: singleValue(params.MessageSid) ?? singleValue(params.CallSid) };
+}
+
+const FORM_TOO_LARGE: VerifyResult = Object.freeze({ ok: false, reason: 'form too large' });
+
+// One pass over the raw bytes, looking only for `&`, that stops at the first bound crossed.
+function withinBounds(body: Buffer): boolean {
+  if (body.length > MAX_TWILIO_FORM_BYTES) return false;
+  let start = 0;
+  for (let count = 1; count <= MAX_TWILIO_PARAMS; count++) {
+    const end = body.indexOf(AMPERSAND, start);
+    if ((end === -1 ? body.length : end) - start > MAX_TWILIO_PARAM_BYTES) return false;
+    if (end === -1) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// As Twilio's own library parses the form (node:querystring); parsed values are never undefined.
+function parseForm(body: Buffer): TwilioParams {
+  return parseQuery(body.toString('utf8'), '&', '=', { maxKeys: MAX_TWILIO_PARAMS }) as TwilioParams;
 }
 
 function isFormPost(headers: RequestHeaders): boolean {

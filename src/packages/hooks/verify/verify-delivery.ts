@@ -1,10 +1,9 @@
-import { parse as parseQuery } from 'node:querystring';
 import type { SignatureMode } from '../table.ts';
 import type { RequestHeaders, VerifyResult } from './common.ts';
 import { verifyGithub } from './github.ts';
 import { verifyStandard } from './standard.ts';
 import { verifyStripe } from './stripe.ts';
-import { type TwilioParams, verifyTwilio } from './twilio.ts';
+import { verifyTwilio } from './twilio.ts';
 
 export interface DeliveryInput {
   body: Buffer;
@@ -26,12 +25,6 @@ export function verifyDelivery(mode: SignatureMode, input: DeliveryInput): Verif
     case 'stripe':
       return verifyStripe(input);
     case 'twilio':
-      return verifyTwilio({ ...input, params: twilioParams(input.body) });
+      return verifyTwilio(input);
   }
-}
-
-// Twilio signs the decoded form parameters as its own library parses them (node:querystring),
-// with no cap on their number: the body limit already bounds it. Parsed values are never undefined.
-function twilioParams(body: Buffer): TwilioParams {
-  return parseQuery(body.toString('utf8'), '&', '=', { maxKeys: 0 }) as TwilioParams;
 }

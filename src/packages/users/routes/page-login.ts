@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { safeNext } from '../../../core/pages.ts';
+import { safeNextPath } from '../../../core/safe-next-path.ts';
 import { InvalidCredentialsError, LoginThrottledError } from '../errors.ts';
 import { logIn } from '../session-cookie.ts';
 
@@ -43,7 +43,7 @@ export async function loginPage(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/user/login', { schema: { hide: true, querystring: LoginQuerySchema } }, async (request, reply) => {
-    const next = safeNext(request.query.next);
+    const next = safeNextPath(request.query.next);
     if (request.principal.kind === 'user') return reply.redirect(next, 303);
     return renderForm(reply, 200, { next });
   });
@@ -52,7 +52,7 @@ export async function loginPage(instance: FastifyInstance): Promise<void> {
     '/user/login',
     { schema: { hide: true, querystring: LoginQuerySchema, body: LoginBodySchema } },
     async (request, reply) => {
-      const next = safeNext(request.query.next);
+      const next = safeNextPath(request.query.next);
       const { username = '', password = '' } = request.body ?? {};
       if (!username || !password) {
         return renderForm(reply, 400, { next, username, error: 'Enter your username and password.' });
