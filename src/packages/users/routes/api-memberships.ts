@@ -43,7 +43,7 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Add a user to a group; 204 if they already are a member (groups.change)',
         params: MemberParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -61,7 +61,7 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Remove a user from a group; 404 if they are not a member (groups.change)',
         params: MemberParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

@@ -63,7 +63,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Grant a permission to a group; 400 for an undeclared codename (groups.change)',
         params: GrantParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -81,7 +81,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: "Revoke a group's permission; its members lose it on their next request (groups.change)",
         params: GrantParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

@@ -50,7 +50,7 @@ export const apiUserChanges: FastifyPluginAsyncTypebox = async (app) => {
           "A new password ends the user's other sessions (the one making the change stays); deactivating ends them all.",
         params: IdParamsSchema,
         body: UserChangesSchema,
-        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 413, 415, 429) },
+        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request) => {

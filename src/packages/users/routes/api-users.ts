@@ -44,7 +44,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
           security,
           summary: 'Create a user (users.add)',
           body: NewUserSchema,
-          response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 413, 415) },
+          response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => reply.code(201).send(await users.createUser(request.body)),
@@ -79,7 +79,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Delete a user (users.delete); not yourself',
         params: IdParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
