@@ -58,6 +58,7 @@ interface Call {
   params: Record<string, string>;
   query: [string, string][];
   body?: { text: string; type: string };
+  headers?: Record<string, string>;
 }
 
 interface Fixtures {
@@ -140,7 +141,19 @@ function calls(op: Operation, samples: SchemaSamples, fixtures: Fixtures): Call[
   const bodySchema: JsonSchema | undefined = op.spec.requestBody?.content?.['application/json']?.schema;
   const baseBody = bodySchema ? (KNOWN_GOOD_BODIES[op.key] ?? samples.object(bodySchema, 'plain')) : undefined;
   const body = baseBody === undefined ? undefined : json(baseBody);
-  const result: Call[] = [{ label: 'valid', params, query: [], body }];
+  const result: Call[] = [
+    { label: 'valid', params, query: [], body },
+    { label: 'a bad bearer token', params, query: [], body, headers: { authorization: 'Bearer ep_not-a-token' } },
+  ];
+  if (op.method !== 'get') {
+    result.push({
+      label: 'from another site',
+      params,
+      query: [],
+      body,
+      headers: { origin: 'https://elsewhere.example' },
+    });
+  }
 
   for (const p of queryParams) {
     for (const value of samples.valid(p.schema).slice(0, 4)) {
@@ -270,7 +283,7 @@ describe('the API against its OpenAPI document', () => {
       }
       for (const call of calls(op, samples, fixtures)) {
         for (const [caller, client] of Object.entries(callers)) {
-          const headers: Record<string, string> = call.body?.type ? { 'content-type': call.body.type } : {};
+          const headers = { ...(call.body?.type ? { 'content-type': call.body.type } : {}), ...call.headers };
           const response = await client.request(url(op, call), {
             method: op.method.toUpperCase(),
             headers,
