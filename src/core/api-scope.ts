@@ -29,7 +29,7 @@ function assertSameOrigin(request: FastifyRequest): void {
  * or body its schema refuses; 400, 403, 413 and 415 for a bad, cross-site, oversized or non-JSON
  * body, on every method that takes one.
  */
-export function scopeProblemStatuses(method: string, url: string, schema: FastifySchema): number[] {
+function scopeProblemStatuses(method: string, url: string, schema: FastifySchema): number[] {
   const statuses = new Set([401]);
   if (url.includes(':')) statuses.add(400).add(414);
   if (schema.querystring || schema.body) statuses.add(400);
