@@ -14,6 +14,7 @@ import { allowedHosts } from './core/allowed-hosts.ts';
 import { apiScope } from './core/api-scope.ts';
 import { authPlugin } from './core/auth.ts';
 import { createDb, type Db } from './core/db.ts';
+import { refuseNonFiniteNumbers } from './core/finite-numbers.ts';
 import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
 import { collectHandlers, collectPermissions, type EndpointPackage } from './core/package.ts';
@@ -123,8 +124,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
   });
 
-  // 2. Core: one error handler and one not-found handler, the principal, health probes.
+  // 2. Core: one error handler and one not-found handler, numbers the schemas let through, the
+  //    principal, health probes.
   registerErrorHandlers(app);
+  refuseNonFiniteNumbers(app);
   await app.register(authPlugin);
   await app.register(probes);
 

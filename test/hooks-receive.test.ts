@@ -249,6 +249,12 @@ describe('POST /hooks/:name refusals', () => {
     await expectProblem(response, 404, 'not_found');
   });
 
+  it('answers 400 for a hook name with a NUL character, which no hook can have', async (t) => {
+    const server = await startTestServer(t);
+    const response = await postHook(server.url, '/hooks/bill%00ing', PAYLOAD, { 'content-type': JSON_TYPE });
+    await expectProblem(response, 400, 'validation_failed');
+  });
+
   it('answers 415 for an unsupported content type or none, before the hook is looked up', async (t) => {
     const { server, hook } = await setUp(t);
     const signed = standardHeaders(hook.secret, 'msg_7');

@@ -85,6 +85,25 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents 414 wherever a path has a parameter, 413 and 415 wherever a body goes, 401 everywhere', async (t) => {
+    const server = await startTestServer(t);
+    const document = await openApiDocument(server.url);
+
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations).filter(([key]) => METHODS.has(key))) {
+        const statuses = Object.keys(operation.responses);
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.ok(statuses.includes('401'), `${where} does not document 401`);
+        if (path.includes('{')) assert.ok(statuses.includes('414'), `${where} does not document 414`);
+        if (method !== 'get') {
+          for (const status of ['400', '403', '413', '415']) {
+            assert.ok(statuses.includes(status), `${where} does not document ${status}`);
+          }
+        }
+      }
+    }
+  });
+
   it('serves the browsable docs as HTML at /api/docs', async (t) => {
     const server = await startTestServer(t);
     const response = await fetch(`${server.url}/api/docs`);

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import { SAFE_METHODS } from './http.ts';
 import { HttpError } from './http-errors.ts';
+import { problemResponses } from './schemas.ts';
 
 /**
  * Cookie-authenticated API calls must not be forgeable from another site. Bodies are JSON
@@ -22,8 +23,32 @@ function assertSameOrigin(request: FastifyRequest): void {
   }
 }
 
+/**
+ * The problem statuses an /api/v1 route can answer whatever it does itself: 401 for a bad bearer
+ * token, on any route; 400 and 414 for a malformed or over-long path parameter; 400 for a query
+ * or body its schema refuses; 400, 403, 413 and 415 for a bad, cross-site, oversized or non-JSON
+ * body, on every method that takes one.
+ */
+function scopeProblemStatuses(method: string, url: string, schema: FastifySchema): number[] {
+  const statuses = new Set([401]);
+  if (url.includes(':')) statuses.add(400).add(414);
+  if (schema.querystring || schema.body) statuses.add(400);
+  if (!SAFE_METHODS.has(method)) statuses.add(400).add(403).add(413).add(415);
+  return [...statuses];
+}
+
+/** Adds the scope's statuses to a route's documented responses, so OpenAPI lists all it answers. */
+function documentScopeProblems(route: RouteOptions): void {
+  const { schema } = route;
+  if (!schema || schema.hide) return;
+  const methods = [route.method].flat();
+  const statuses = methods.flatMap((method) => scopeProblemStatuses(method, route.url, schema));
+  route.schema = { ...schema, response: { ...problemResponses(...statuses), ...(schema.response as object) } };
+}
+
 /** What the /api/v1 scope adds: JSON bodies only, same-origin unsafe calls, no caching. */
 export async function apiScope(api: FastifyInstance): Promise<void> {
+  api.addHook('onRoute', documentScopeProblems);
   api.removeContentTypeParser('text/plain');
   api.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store');

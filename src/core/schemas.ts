@@ -58,7 +58,10 @@ const PROBLEM_RESPONSE = {
   content: { 'application/problem+json': { schema: ProblemSchema } },
 };
 
-/** `response` entries for the error statuses a route can answer, all problem+json. */
+/**
+ * `response` entries for the error statuses a route can answer, all problem+json. On /api/v1 a
+ * route lists its own; the scope adds those every route can answer (see api-scope.ts).
+ */
 export function problemResponses<S extends number>(...statuses: S[]): Record<S, typeof PROBLEM_RESPONSE> {
   return Object.fromEntries(statuses.map((status) => [status, PROBLEM_RESPONSE])) as Record<S, typeof PROBLEM_RESPONSE>;
 }

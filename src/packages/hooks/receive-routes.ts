@@ -2,16 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
 import { DeliveryRefusedError, HookSecretsUnreadableError } from './errors.ts';
 import { createHookRateLimit } from './rate-limit.ts';
+import { HookNameParamsSchema } from './schemas.ts';
 
 // What senders post: Standard Webhooks, GitHub and Stripe send JSON, Twilio a form; plain text
 // for the simplest senders. Anything else is refused with 415 before the hook is looked up.
 const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'text/plain'];
-
-const NAME_PARAMS = {
-  type: 'object',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
-  required: ['name'],
-} as const;
 
 /**
  * The URL the sender called, as it signed it: ENDPOINT_PUBLIC_URL, else what the request says,
@@ -97,7 +92,7 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<ReceiveRoute>('/hooks/:name', {
     ...receive,
-    schema: { hide: true, params: NAME_PARAMS },
+    schema: { hide: true, params: HookNameParamsSchema },
     onRequest: limited,
   });
   // Every route of the app is more specific than this one, so it sees only paths nothing else has.

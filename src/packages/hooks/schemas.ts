@@ -97,7 +97,7 @@ export const HookChangesSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const HookNameParamsSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+export const HookNameParamsSchema = Type.Object({ name: TextSchema({ minLength: 1, maxLength: 100 }) });
 
 const StatusSchema = Type.Union([
   Type.Literal('pending'),

@@ -32,7 +32,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create a token for yourself; the answer holds the token, shown this once',
         description: 'Each scope must be a permission you hold; the token can never do more than you can.',
         body: NewTokenSchema,
-        response: { 201: CreatedTokenSchema, ...problemResponses(400, 401, 403, 413, 415) },
+        response: { 201: CreatedTokenSchema, ...problemResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -74,7 +74,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Revoke a token: yours, or anyone's with tokens.delete",
         description: "It stops working on its next request. Another user's token is a 404 without tokens.delete.",
         params: IdParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

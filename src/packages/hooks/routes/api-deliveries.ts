@@ -59,7 +59,7 @@ export const apiDeliveries: FastifyPluginAsyncTypebox = async (app) => {
           'Pending again with 0 attempts, due now, last error cleared; its attempt log is kept. 409 while it is ' +
           'being processed.',
         params: IdParamsSchema,
-        response: { 202: DeliverySchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: { 202: DeliverySchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => reply.code(202).send(await hooks.replayDelivery(request.params.id)),

@@ -57,7 +57,7 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create a hook at POST /hooks/<name> (hooks.add)',
         description: 'A generated secret is in this answer only (`secret`); a given one is never shown back.',
         body: NewHookSchema,
-        response: { 201: HookWithSecretSchema, ...problemResponses(400, 401, 403, 409, 413, 415) },
+        response: { 201: HookWithSecretSchema, ...problemResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -94,7 +94,7 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
           'this answer only). To change the secret alone, rotate it.',
         params: HookNameParamsSchema,
         body: HookChangesSchema,
-        response: { 200: HookWithSecretSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: { 200: HookWithSecretSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -116,7 +116,7 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
           'verify until `previous_secret_expires_at`: 24 hours unless `overlap` says otherwise (`0s`: at once).',
         params: HookNameParamsSchema,
         body: SecretRotationSchema,
-        response: { 200: RotatedHookSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: { 200: RotatedHookSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -134,7 +134,7 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: 'Delete a hook and every delivery it holds (hooks.delete)',
         params: HookNameParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

@@ -18,7 +18,7 @@ export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Log in: answers the user and sets the session cookie',
         body: CredentialsSchema,
         // 401 is the same whether the user is missing, inactive or the password is wrong.
-        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 413, 415, 429) },
+        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 429) },
       },
     },
     async (request, reply) => logIn(request, reply, request.body.username, request.body.password),
@@ -30,7 +30,7 @@ export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'End the session on the server; 204 even without one',
-        response: { 204: NoContentSchema, ...problemResponses(400, 403, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 403) },
       },
     },
     async (request, reply) => {

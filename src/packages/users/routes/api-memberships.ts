@@ -45,7 +45,7 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Add a user to a group; 204 if they already are a member (groups.change)',
         description: '403 unless you hold every permission the group gives and every one the user holds.',
         params: MemberParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -65,7 +65,7 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
         description:
           '403 unless you hold every permission the user holds; 409 for the last active admin leaving admin.',
         params: MemberParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -65,7 +65,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Grant a permission to a group; 400 for an undeclared codename (groups.change)',
         description: '403 unless you hold every permission the group would then give.',
         params: GrantParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -83,7 +83,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
         security,
         summary: "Revoke a group's permission; its members lose it on their next request (groups.change)",
         params: GrantParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

@@ -51,7 +51,7 @@ export const apiUserChanges: FastifyPluginAsyncTypebox = async (app) => {
           'Changing another user needs every permission they hold (403); the last active admin stays active (409).',
         params: IdParamsSchema,
         body: UserChangesSchema,
-        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429) },
+        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => {

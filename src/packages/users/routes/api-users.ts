@@ -44,7 +44,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
           security,
           summary: 'Create a user (users.add)',
           body: NewUserSchema,
-          response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 413, 415) },
+          response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => reply.code(201).send(await users.createUser(request.body)),
@@ -80,7 +80,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete a user (users.delete); not yourself',
         description: '403 unless you hold every permission the user holds; 409 for the last active admin.',
         params: IdParamsSchema,
-        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
