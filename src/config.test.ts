@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, EXAMPLE_SECRET_KEY, loadConfig, secretKeyWeakness } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -38,5 +39,19 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: 'true' }).trustProxy, true);
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '2' }).trustProxy, 2);
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '127.0.0.1,10.0.0.0/8' }).trustProxy, '127.0.0.1,10.0.0.0/8');
+  });
+
+  it('finds the example secret key and keys of fewer than 8 different characters weak, random ones not', () => {
+    assert.match(secretKeyWeakness(EXAMPLE_SECRET_KEY) ?? '', /example value/);
+    for (const key of ['a'.repeat(40), 'ab'.repeat(20), 'changeme'.repeat(5), '1234567'.repeat(5)]) {
+      assert.match(secretKeyWeakness(key) ?? '', /fewer than 8 different characters/, key);
+    }
+    for (const key of [
+      '0123456789abcdef0123456789abcdef',
+      '12345678'.repeat(4),
+      randomBytes(32).toString('base64url'),
+    ]) {
+      assert.equal(secretKeyWeakness(key), undefined, key);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { createTestDatabase } from './helpers/database.ts';
 import { spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 
+const EXAMPLE_ENV = new URL('../deploy/endpoint.env.example', import.meta.url);
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
 async function freshDatabase(t: { after(fn: () => Promise<void>): void }) {
@@ -57,6 +58,28 @@ describe('dev-server and serve', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^error: ENDPOINT_SECRET_KEY must be set/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+
+  it('serve refuses the example key from deploy/endpoint.env.example and a key of few different characters', {
+    timeout: 60_000,
+  }, async (t) => {
+    const database = await freshDatabase(t);
+    await runCli(['init-db'], { env: { ENDPOINT_DATABASE_URL: database.url } });
+    const example = /^ENDPOINT_SECRET_KEY=(.+)$/m.exec(readFileSync(EXAMPLE_ENV, 'utf8'))?.[1] ?? '';
+    assert.ok(example.length >= 32, 'the example file shows a key long enough to pass the length rule');
+    const refused: [string, RegExp][] = [
+      [example, /^error: ENDPOINT_SECRET_KEY is the example value from deploy\/endpoint\.env\.example: make one with/],
+      ['ab'.repeat(20), /^error: ENDPOINT_SECRET_KEY has fewer than 8 different characters: make one with/],
+      ['changeme'.repeat(5), /^error: ENDPOINT_SECRET_KEY has fewer than 8 different characters/],
+    ];
+    for (const [key, message] of refused) {
+      const result = await runCli(['serve', '--port', '0'], {
+        env: { ENDPOINT_DATABASE_URL: database.url, ENDPOINT_SECRET_KEY: key },
+      });
+      assert.equal(result.code, 1, key);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
   });
 
   it('serve logs JSON lines without passwords, cookies or bearer tokens, and stops cleanly on SIGTERM', async (t) => {
