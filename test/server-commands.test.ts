@@ -82,7 +82,7 @@ describe('dev-server and serve', () => {
     }
   });
 
-  it('serve logs JSON lines without passwords, cookies or bearer tokens, and stops cleanly on SIGTERM', async (t) => {
+  it('serve logs JSON lines without passwords, cookies, bearer tokens or secret query parameters, and stops cleanly on SIGTERM', async (t) => {
     const database = await freshDatabase(t);
     await runCli(['init-db'], { env: { ENDPOINT_DATABASE_URL: database.url } });
     const db = createDb(database.url);
@@ -113,6 +113,9 @@ describe('dev-server and serve', () => {
     const sessionId = cookie.split('=')[1];
     const me = await fetch(`${base}/api/v1/users/authenticated_user`, { headers: { cookie } });
     assert.equal(me.status, 200);
+    const inQuery = ['access-token-leak', 'sig-leak', 'code-leak', 'api-key-leak', 'signature-leak'];
+    const query = `Access_Token=${inQuery[0]}&SIG=${inQuery[1]}&code=${inQuery[2]}&API_KEY=${inQuery[3]}&Signature=${inQuery[4]}`;
+    assert.equal((await fetch(`${base}/healthz?${query}&probe=kept-in-log`)).status, 200);
 
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
@@ -120,7 +123,8 @@ describe('dev-server and serve', () => {
     for (const line of logs) assert.doesNotThrow(() => JSON.parse(line), `not a JSON log line: ${line}`);
     const all = logs.join('\n');
     assert.match(all, /authenticated_user/, 'requests are logged');
-    for (const secret of [password, sessionId, 'ep_leakchecktoken']) {
+    assert.match(all, /healthz\?Access_Token=\[redacted\]&SIG=\[redacted\].*probe=kept-in-log/);
+    for (const secret of [password, sessionId, 'ep_leakchecktoken', ...inQuery]) {
       assert.equal(all.includes(secret), false, `a log line contains ${secret}`);
     }
   });
