@@ -17,6 +17,7 @@ import {
   InvalidDeliveryError,
   InvalidHookError,
 } from './errors.ts';
+import { keptHeaders } from './kept-headers.ts';
 import * as repository from './repository.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
@@ -147,10 +148,6 @@ const TOKEN_HAS_NO_SECRET = 'a token hook has no secret: its callers send API to
 // Long enough to reconfigure any sender; longer would keep a secret believed retired alive.
 const MAX_OVERLAP_MS = 30 * 86_400_000;
 
-// Headers that carry credentials or signatures never reach the database: a stored signature
-// next to its body would be a ready-made replay.
-const SECRET_HEADER = /authorization|cookie|signature|secret|token|password|api-?key/i;
-
 export function hookRowToHook(row: HookRow): Hook {
   const { id, name, handler, verify_mode, legacy_path, created_at } = row;
   return { id, name, handler, verify: verify_mode, legacy_path, created_at };
@@ -187,15 +184,6 @@ function deliveryRowToDetail(row: repository.DeliveryWithHook, attempts: Attempt
     body_encoding: text ? 'utf8' : 'base64',
     attempt_log: attempts.map(attemptRowToAttempt),
   };
-}
-
-function keptHeaders(headers: RequestHeaders): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || SECRET_HEADER.test(name)) continue;
-    kept[name] = typeof value === 'string' ? value : value.join(', ');
-  }
-  return kept;
 }
 
 function generatedSecret(mode: SignatureMode): string | undefined {
