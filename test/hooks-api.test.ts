@@ -255,13 +255,14 @@ describe('hooks CRUD', () => {
 
   it('refuses each change without its permission (401/403 before 400), conflicts and bad input, changing nothing', async (t) => {
     const { server, admin, viewer, anonymous } = await setUp(t);
-    await admin.post('/api/v1/hooks', {
+    const sms = {
       name: 'sms',
       handler: 'inbox',
       verify: 'twilio',
-      secret: 't',
+      secret: '0123456789abcdef0123456789abcdef',
       path: '/twilio/sms',
-    });
+    };
+    await expectOk(await admin.post('/api/v1/hooks', sms), 201);
     const before = await hooksTable(server.db);
     const clients = { admin, viewer, anonymous };
     const valid = { name: 'new', handler: 'inbox', verify: 'github' };
@@ -281,6 +282,12 @@ describe('hooks CRUD', () => {
       ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'pigeon' }, 400, 'validation_failed'],
       ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'twilio' }, 400, 'bad_request'],
       ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'standard', secret: 'not base64!' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'standard', secret: 'whsec_AA==' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, secret: 'x' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'stripe', secret: 'whsec_short' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'twilio', secret: 't' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { verify: 'standard', secret: 'whsec_AA==' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { verify: 'twilio', secret: 'AC0123' }, 400, 'bad_request'],
       ['admin', 'POST', '/api/v1/hooks', { ...valid, path: '/api/x' }, 400, 'bad_request'],
       ['admin', 'POST', '/api/v1/hooks', { name: 'x' }, 400, 'validation_failed'],
       ['admin', 'PATCH', '/api/v1/hooks/gh', { secret: 'new-secret' }, 400, 'bad_request'],

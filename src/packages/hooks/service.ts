@@ -21,6 +21,7 @@ import { keptHeaders } from './kept-headers.ts';
 import * as repository from './repository.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
+import { secretWeakness } from './secret-strength.ts';
 import type {
   AttemptOutcome,
   AttemptRow,
@@ -32,7 +33,7 @@ import type {
   VerifyMode,
 } from './table.ts';
 import type { RequestHeaders, VerifyResult } from './verify/common.ts';
-import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
+import { generateStandardSecret } from './verify/standard.ts';
 import { type TokenCheck, verifyToken } from './verify/token.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
 
@@ -219,9 +220,8 @@ function checkedSecret(mode: VerifyMode, given: string | undefined): { secret?: 
   if (given.trim() === '' || given.length > MAX_SECRET_LENGTH || given.includes('\0')) {
     throw new InvalidHookError(`the secret must be 1 to ${MAX_SECRET_LENGTH} characters, not only spaces`);
   }
-  if (mode === 'standard' && standardSecretKey(given) === undefined) {
-    throw new InvalidHookError('a standard secret must be whsec_ followed by base64');
-  }
+  const weakness = secretWeakness(mode, given);
+  if (weakness !== undefined) throw new InvalidHookError(weakness);
   return { secret: given, generated: false };
 }
 
