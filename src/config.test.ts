@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, EXAMPLE_SECRET_KEY, loadConfig, secretKeyWeakness } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -60,5 +61,19 @@ describe('loadConfig', () => {
       '[2001:db8::1]',
       '*',
     ]);
+  });
+
+  it('finds the example secret key and keys of fewer than 8 different characters weak, random ones not', () => {
+    assert.match(secretKeyWeakness(EXAMPLE_SECRET_KEY) ?? '', /example value/);
+    for (const key of ['a'.repeat(40), 'ab'.repeat(20), 'changeme'.repeat(5), '1234567'.repeat(5)]) {
+      assert.match(secretKeyWeakness(key) ?? '', /fewer than 8 different characters/, key);
+    }
+    for (const key of [
+      '0123456789abcdef0123456789abcdef',
+      '12345678'.repeat(4),
+      randomBytes(32).toString('base64url'),
+    ]) {
+      assert.equal(secretKeyWeakness(key), undefined, key);
+    }
   });
 });

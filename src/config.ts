@@ -40,6 +40,26 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The placeholder deploy/endpoint.env.example shows: public, so never a key to serve with. */
+export const EXAMPLE_SECRET_KEY = 'change-me-to-at-least-32-random-characters';
+// A random key from any usual generator has far more: 32 hex characters fall short of 8 once in
+// 28 million, base64 never. Fewer means a repeat or a pattern ('changeme' over and over).
+export const MIN_SECRET_KEY_CHARACTERS = 8;
+export const SECRET_KEY_ADVICE =
+  "make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"";
+
+/**
+ * Why `serve` refuses a secret key that passed loadConfig, or undefined when it may serve with it.
+ * Guessable keys are refused: the example value, and any with too few different characters.
+ */
+export function secretKeyWeakness(key: string): string | undefined {
+  if (key === EXAMPLE_SECRET_KEY) return 'is the example value from deploy/endpoint.env.example';
+  if (new Set(key).size < MIN_SECRET_KEY_CHARACTERS) {
+    return `has fewer than ${MIN_SECRET_KEY_CHARACTERS} different characters`;
+  }
+  return undefined;
+}
+
 type Env = Record<string, string | undefined>;
 
 /** Reads and validates the ENDPOINT_* environment; throws ConfigError naming the bad variable. */

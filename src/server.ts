@@ -5,6 +5,7 @@ import { buildApp, packages } from './app.ts';
 import type { Config } from './config.ts';
 import { createDb, type Db } from './core/db.ts';
 import { assertMigrated, migrateToLatest } from './core/migrate.ts';
+import { redactUrl } from './core/redact-url.ts';
 import { countUsers } from './packages/users/repository.ts';
 
 export interface ServeOptions {
@@ -37,13 +38,10 @@ const REDACT = [
   '*.token',
 ];
 
-// Query strings can carry secrets too (the one-time /setup?token=...).
-const SECRET_QUERY = /([?&](?:token|secret|password|key)=)[^&]*/gi;
-
 function requestForLog(request: FastifyRequest) {
   return {
     method: request.method,
-    url: request.url.replace(SECRET_QUERY, '$1[redacted]'),
+    url: redactUrl(request.url),
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,

@@ -109,6 +109,34 @@ describe('hooks and deliveries API', () => {
     assert.equal((await storedDeliveries(server.db, hook.id)).length, 4);
   });
 
+  it('keeps only the listed headers of a delivery: never a signature, credential or header it does not know', async (t) => {
+    const { server, hook, viewer } = await setUp(t);
+    const body = '{"zen":"Keep it logically awesome."}';
+    const kept = {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/abc123',
+      'x-github-delivery': 'kept-1',
+      'x-github-event': 'ping',
+      'x-github-hook-id': '42',
+      'x-github-hook-installation-target-id': '7',
+      'x-github-hook-installation-target-type': 'repository',
+      'idempotency-key': 'idem-1',
+      'x-request-id': 'req-1',
+    };
+    const dropped = {
+      'x-hub-signature-256': await signGithub(hook.secret, body),
+      'x-hub-signature': 'sha1=0123',
+      'x-shopify-hmac-sha256': 'c2hvcGlmeS1zaWduYXR1cmU=',
+      'x-custom-signature': 'custom-signature',
+      'x-custom-note': 'not on the list',
+      cookie: 'endpoint_session=abc',
+      authorization: 'Bearer ep_secret',
+    };
+    const { id } = await expectOk(await postHook(server.url, '/hooks/gh', body, { ...kept, ...dropped }), 202);
+    const delivery = await expectOk(await viewer.get(`/api/v1/deliveries/${id}`));
+    assert.deepEqual(delivery.headers, kept);
+  });
+
   it('shows a delivery with its headers and body, as text when UTF-8 and base64 otherwise', async (t) => {
     const { viewer, deliver } = await setUp(t);
     const textId = await deliver('text', '{"note":"café ✓"}');
@@ -226,13 +254,14 @@ describe('hooks CRUD', () => {
 
   it('refuses each change without its permission (401/403 before 400), conflicts and bad input, changing nothing', async (t) => {
     const { server, admin, viewer, anonymous } = await setUp(t);
-    await admin.post('/api/v1/hooks', {
+    const sms = {
       name: 'sms',
       handler: 'inbox',
       verify: 'twilio',
-      secret: 't',
+      secret: '0123456789abcdef0123456789abcdef',
       path: '/twilio/sms',
-    });
+    };
+    await expectOk(await admin.post('/api/v1/hooks', sms), 201);
     const before = await hooksTable(server.db);
     const clients = { admin, viewer, anonymous };
     const valid = { name: 'new', handler: 'inbox', verify: 'github' };
@@ -252,6 +281,12 @@ describe('hooks CRUD', () => {
       ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'pigeon' }, 400, 'validation_failed'],
       ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'twilio' }, 400, 'bad_request'],
       ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'standard', secret: 'not base64!' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'standard', secret: 'whsec_AA==' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, secret: 'x' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'stripe', secret: 'whsec_short' }, 400, 'bad_request'],
+      ['admin', 'POST', '/api/v1/hooks', { ...valid, verify: 'twilio', secret: 't' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { verify: 'standard', secret: 'whsec_AA==' }, 400, 'bad_request'],
+      ['admin', 'PATCH', '/api/v1/hooks/gh', { verify: 'twilio', secret: 'AC0123' }, 400, 'bad_request'],
       ['admin', 'POST', '/api/v1/hooks', { ...valid, path: '/api/x' }, 400, 'bad_request'],
       ['admin', 'POST', '/api/v1/hooks', { name: 'x' }, 400, 'validation_failed'],
       ['admin', 'PATCH', '/api/v1/hooks/gh', { secret: 'new-secret' }, 400, 'bad_request'],

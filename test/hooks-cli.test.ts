@@ -128,6 +128,9 @@ describe('add-hook, list-hooks and remove-hook', () => {
       [['add-hook', '--name', 'h', '--handler', 'nope', '--verify', 'github'], /unknown handler "nope"/],
       [['add-hook', '--name', 'bad name', '--handler', 'inbox', '--verify', 'github'], /the name must be/],
       [[...base, '--verify', 'standard', '--secret', 'not base64!'], /whsec_ followed by base64/],
+      [[...base, '--verify', 'standard', '--secret', 'whsec_AA=='], /standard secret must hold at least 24 bytes/],
+      [[...base, '--verify', 'github', '--secret', 'x'], /github secret must be at least 16 characters/],
+      [[...base, '--verify', 'twilio', '--secret', 't'], /twilio secret is the account's auth token/],
       [[...base, '--verify', 'github', '--path', 'no-slash'], /the path must look like/],
       [[...base, '--verify', 'github', '--path', '/api/x'], /must not be under/],
     ];

@@ -53,7 +53,7 @@ describe('rotating a hook secret', () => {
     for (const secret of [hook.secret, rotated.secret, again.secret]) {
       assert.equal(await send('standard', 'billing', secret), 202);
     }
-    const given = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const given = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwXy0bTz9k';
     const now = await expectOk(
       await admin.post('/api/v1/hooks/billing/rotate-secret', { secret: given, overlap: '0s' }),
     );
@@ -121,6 +121,8 @@ describe('rotating a hook secret', () => {
       [admin, 'billing', { overlap: 'forever' }, 400, 'validation_failed'],
       [admin, 'billing', { overlap: '31d' }, 400, 'bad_request'],
       [admin, 'billing', { secret: 'not base64!' }, 400, 'bad_request'],
+      [admin, 'billing', { secret: 'whsec_AA==' }, 400, 'bad_request'],
+      [admin, 'sms', { secret: 'abc123' }, 400, 'bad_request'],
       [admin, 'sms', {}, 400, 'bad_request'],
     ];
     for (const [client, name, body, status, code] of scenarios) {
@@ -143,7 +145,7 @@ describe('rotating a hook secret', () => {
     assert.equal(await send('standard', 'billing', hook.secret), 202);
     assert.equal(await send('standard', 'billing', rotated.stdout.trim()), 202);
 
-    const given = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const given = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwXy0bTz9k';
     const now = await endpoint(['rotate-hook-secret', '--name', 'billing', '--secret', given, '--overlap', '0s']);
     assert.equal(now.code, 0, now.stderr);
     assert.equal(now.stdout, '');
@@ -154,6 +156,7 @@ describe('rotating a hook secret', () => {
     for (const [args, message] of [
       [['--name', 'nope'], /^error: no hook named "nope"\n$/],
       [['--name', 'billing', '--overlap', 'soon'], /^error: the overlap must be/],
+      [['--name', 'billing', '--secret', 'whsec_AA=='], /^error: a standard secret must hold at least 24 bytes/],
     ] as const) {
       const refused = await endpoint(['rotate-hook-secret', ...args]);
       assert.equal(refused.code, 1);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { createTestDatabase } from './helpers/database.ts';
 import { spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 
+const EXAMPLE_ENV = new URL('../deploy/endpoint.env.example', import.meta.url);
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
 async function freshDatabase(t: { after(fn: () => Promise<void>): void }) {
@@ -58,7 +59,29 @@ describe('dev-server and serve', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
-  it('serve logs JSON lines without passwords, cookies or bearer tokens, and stops cleanly on SIGTERM', async (t) => {
+  it('serve refuses the example key from deploy/endpoint.env.example and a key of few different characters', {
+    timeout: 60_000,
+  }, async (t) => {
+    const database = await freshDatabase(t);
+    await runCli(['init-db'], { env: { ENDPOINT_DATABASE_URL: database.url } });
+    const example = /^ENDPOINT_SECRET_KEY=(.+)$/m.exec(readFileSync(EXAMPLE_ENV, 'utf8'))?.[1] ?? '';
+    assert.ok(example.length >= 32, 'the example file shows a key long enough to pass the length rule');
+    const refused: [string, RegExp][] = [
+      [example, /^error: ENDPOINT_SECRET_KEY is the example value from deploy\/endpoint\.env\.example: make one with/],
+      ['ab'.repeat(20), /^error: ENDPOINT_SECRET_KEY has fewer than 8 different characters: make one with/],
+      ['changeme'.repeat(5), /^error: ENDPOINT_SECRET_KEY has fewer than 8 different characters/],
+    ];
+    for (const [key, message] of refused) {
+      const result = await runCli(['serve', '--port', '0'], {
+        env: { ENDPOINT_DATABASE_URL: database.url, ENDPOINT_SECRET_KEY: key },
+      });
+      assert.equal(result.code, 1, key);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+  });
+
+  it('serve logs JSON lines without passwords, cookies, bearer tokens or secret query parameters, and stops cleanly on SIGTERM', async (t) => {
     const database = await freshDatabase(t);
     await runCli(['init-db'], { env: { ENDPOINT_DATABASE_URL: database.url } });
     const db = createDb(database.url);
@@ -89,6 +112,9 @@ describe('dev-server and serve', () => {
     const sessionId = cookie.split('=')[1];
     const me = await fetch(`${base}/api/v1/users/authenticated_user`, { headers: { cookie } });
     assert.equal(me.status, 200);
+    const inQuery = ['access-token-leak', 'sig-leak', 'code-leak', 'api-key-leak', 'signature-leak'];
+    const query = `Access_Token=${inQuery[0]}&SIG=${inQuery[1]}&code=${inQuery[2]}&API_KEY=${inQuery[3]}&Signature=${inQuery[4]}`;
+    assert.equal((await fetch(`${base}/healthz?${query}&probe=kept-in-log`)).status, 200);
 
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
@@ -96,7 +122,8 @@ describe('dev-server and serve', () => {
     for (const line of logs) assert.doesNotThrow(() => JSON.parse(line), `not a JSON log line: ${line}`);
     const all = logs.join('\n');
     assert.match(all, /authenticated_user/, 'requests are logged');
-    for (const secret of [password, sessionId, 'ep_leakchecktoken']) {
+    assert.match(all, /healthz\?Access_Token=\[redacted\]&SIG=\[redacted\].*probe=kept-in-log/);
+    for (const secret of [password, sessionId, 'ep_leakchecktoken', ...inQuery]) {
       assert.equal(all.includes(secret), false, `a log line contains ${secret}`);
     }
   });

@@ -226,4 +226,38 @@ describe('the tokens CLI', { concurrency: true }, () => {
     assert.equal(revoked.code, 0, revoked.stderr);
     await expectProblem(await program.get('/api/v1/users', { headers }), 401, 'unauthenticated');
   });
+
+  it('set-password leaves the user’s API tokens working; set-password --revoke-tokens ends every one of them', async (t) => {
+    const server = await startTestServer(t);
+    await createUser(server.app, 'joe', { groups: ['staff'], permissions: ['users.view'] });
+    await createUser(server.app, 'ann', { groups: ['staff'] });
+    const env = { ENDPOINT_DATABASE_URL: server.databaseUrl };
+    const add = async (username: string, name: string) => {
+      const added = await runCli(['add-token', '--username', username, '--name', name, '--scopes', 'users.view'], {
+        env,
+      });
+      assert.equal(added.code, 0, added.stderr);
+      return { authorization: `Bearer ${added.stdout.trimEnd()}` };
+    };
+    const [first, second, anns] = [await add('joe', 'ci'), await add('joe', 'deploy'), await add('ann', 'ci')];
+    const program = new Client(server.url);
+
+    const plain = await runCli(['set-password', '--username', 'joe', '--password', 'a first new passphrase'], { env });
+    assert.equal(plain.code, 0, plain.stderr);
+    for (const headers of [first, second]) await expectOk(await program.get('/api/v1/users', { headers }));
+
+    const revoking = await runCli(
+      ['set-password', '--username', 'joe', '--password', 'a second new passphrase', '--revoke-tokens'],
+      { env },
+    );
+    assert.equal(revoking.code, 0, revoking.stderr);
+    assert.match(
+      revoking.stderr,
+      /^changed the password of joe; their sessions have ended and 2 API token\(s\) are revoked\n$/,
+    );
+    for (const headers of [first, second]) {
+      await expectProblem(await program.get('/api/v1/users', { headers }), 401, 'unauthenticated');
+    }
+    await expectOk(await program.get('/api/v1/users', { headers: anns }));
+  });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { handoverFromPrimary, runPrimary, runWorker } from '../cluster.ts';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { type Config, ConfigError, loadConfig, SECRET_KEY_ADVICE, secretKeyWeakness } from '../config.ts';
 import { newSetupToken, startServer } from '../server.ts';
 import type { createCliContext } from './context.ts';
 import { devSecretKey } from './dev-secret-key.ts';
@@ -67,6 +67,8 @@ export function registerServerCommands(program: Command, context: Context): void
         const workers = workerCount(options.workers);
         const base = context.config();
         if (!base.secretKey) throw new CliError('ENDPOINT_SECRET_KEY must be set for serve (at least 32 characters)');
+        const weakness = secretKeyWeakness(base.secretKey);
+        if (weakness) throw new CliError(`ENDPOINT_SECRET_KEY ${weakness}: ${SECRET_KEY_ADVICE}`);
         const config = listenConfig(base, options);
         const serve = { pretty: false, migrate: false };
         // A worker runs this same command; its primary has checked the database.

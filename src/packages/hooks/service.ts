@@ -17,9 +17,11 @@ import {
   InvalidDeliveryError,
   InvalidHookError,
 } from './errors.ts';
+import { keptHeaders } from './kept-headers.ts';
 import * as repository from './repository.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
+import { secretWeakness } from './secret-strength.ts';
 import type {
   AttemptOutcome,
   AttemptRow,
@@ -31,7 +33,7 @@ import type {
   VerifyMode,
 } from './table.ts';
 import type { RequestHeaders, VerifyResult } from './verify/common.ts';
-import { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
+import { generateStandardSecret } from './verify/standard.ts';
 import { type TokenCheck, verifyToken } from './verify/token.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
 
@@ -147,10 +149,6 @@ const TOKEN_HAS_NO_SECRET = 'a token hook has no secret: its callers send API to
 // Long enough to reconfigure any sender; longer would keep a secret believed retired alive.
 const MAX_OVERLAP_MS = 30 * 86_400_000;
 
-// Headers that carry credentials or signatures never reach the database: a stored signature
-// next to its body would be a ready-made replay.
-const SECRET_HEADER = /authorization|cookie|signature|secret|token|password|api-?key/i;
-
 export function hookRowToHook(row: HookRow): Hook {
   const { id, name, handler, verify_mode, legacy_path, created_at } = row;
   return { id, name, handler, verify: verify_mode, legacy_path, created_at };
@@ -189,15 +187,6 @@ function deliveryRowToDetail(row: repository.DeliveryWithHook, attempts: Attempt
   };
 }
 
-function keptHeaders(headers: RequestHeaders): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || SECRET_HEADER.test(name)) continue;
-    kept[name] = typeof value === 'string' ? value : value.join(', ');
-  }
-  return kept;
-}
-
 function generatedSecret(mode: SignatureMode): string | undefined {
   switch (mode) {
     case 'standard':
@@ -231,9 +220,8 @@ function checkedSecret(mode: VerifyMode, given: string | undefined): { secret?: 
   if (given.trim() === '' || given.length > MAX_SECRET_LENGTH || given.includes('\0')) {
     throw new InvalidHookError(`the secret must be 1 to ${MAX_SECRET_LENGTH} characters, not only spaces`);
   }
-  if (mode === 'standard' && standardSecretKey(given) === undefined) {
-    throw new InvalidHookError('a standard secret must be whsec_ followed by base64');
-  }
+  const weakness = secretWeakness(mode, given);
+  if (weakness !== undefined) throw new InvalidHookError(weakness);
   return { secret: given, generated: false };
 }
 

@@ -8,6 +8,8 @@ import { createTokensService } from './service.ts';
 
 // Hooks in `token` mode read their callers' bearer tokens themselves (bearer auth is /api only).
 export { bearerCredentials } from './bearer-auth.ts';
+// The users package's set-password --revoke-tokens ends a user's tokens with it.
+export { createTokensService } from './service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

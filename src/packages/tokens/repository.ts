@@ -87,3 +87,14 @@ export async function revokeToken(db: Db, id: number, revokedAt: string): Promis
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Marks every token of the user not yet revoked as revoked; the number it marked. */
+export async function revokeUserTokens(db: Db, userId: number, revokedAt: string): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: revokedAt })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

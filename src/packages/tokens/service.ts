@@ -162,6 +162,14 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
     },
 
     /**
+     * Revokes every token of a user at once (`set-password --revoke-tokens`); a password change
+     * alone leaves them working. Answers how many were revoked.
+     */
+    async revokeAllOf(userId: number): Promise<number> {
+      return repo.revokeUserTokens(db, userId, nowIso(now()));
+    },
+
+    /**
      * The token a bearer request carries when it may be used now, read from the database on
      * every request so revocation, expiry and deactivation count at once. Undefined otherwise.
      */

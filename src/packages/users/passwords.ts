@@ -36,6 +36,8 @@ export function needsRehash(stored: string): boolean {
 /** Why a password is refused from the web and API, or undefined when it is acceptable. */
 export function passwordWeakness(password: string, username = ''): string | undefined {
   if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.trim() === '') return 'must not be only spaces';
+  if (new Set(password).size === 1) return 'must not be one character repeated';
   const lowered = password.toLowerCase();
   if (COMMON_PASSWORDS.has(lowered)) return 'is too common';
   if (username && lowered === username.toLowerCase()) return 'must differ from the username';

@@ -4,6 +4,7 @@ import { formatColumns } from '../../../cli/columns.ts';
 import { everyPage, say } from '../../../cli/output.ts';
 import { runAction } from '../../../cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
+import { createTokensService } from '../../tokens/index.ts';
 import { NewUserSchema } from '../schemas.ts';
 import { OPERATOR } from '../service.ts';
 import { checkInput, newPassword, usersService, warnIfWeak } from './shared.ts';
@@ -55,18 +56,27 @@ export function registerUserCommands(program: Command, context: CliContext): voi
 
   program
     .command('set-password')
-    .description("change a user's password and end all of their sessions")
+    .description("change a user's password and end all of their sessions; their API tokens keep working")
     .requiredOption('--username <username>', 'whose password to change')
     .option('--password <password>', 'the new password; asked for (hidden) on a terminal when left out')
+    .option('--revoke-tokens', 'also revoke all of their API tokens, which a password change alone leaves working')
     .action(
-      runAction(async (options: { username: string; password?: string }) => {
+      runAction(async (options: { username: string; password?: string; revokeTokens?: boolean }) => {
         const users = await usersService(context);
         // Look the user up before asking, so a typo fails at once rather than after the prompt.
         const user = await users.getUserByUsername(options.username);
         const password = await newPassword(options.password);
         await users.setPassword(OPERATOR, user.username, password, { allowWeakPassword: true });
         warnIfWeak(password, user.username);
-        say(`changed the password of ${user.username}; their sessions have ended`);
+        if (!options.revokeTokens) {
+          say(`changed the password of ${user.username}; their sessions have ended`);
+          return;
+        }
+        const tokens = createTokensService(await context.db(), { users });
+        const revoked = await tokens.revokeAllOf(user.id);
+        say(
+          `changed the password of ${user.username}; their sessions have ended and ${revoked} API token(s) are revoked`,
+        );
       }),
     );
 
