@@ -21,8 +21,9 @@ const HANDOVER_ENV = 'ENDPOINT_CLUSTER_HANDOVER';
 
 export interface ClusterOptions {
   workers: number;
-  /** Where the workers listen, for the setup link. */
+  /** Where the workers listen and the public URL, for the setup link. */
   host: string;
+  publicUrl: string | undefined;
   logLevel: string;
   /** Made by the primary when no user exists; every worker accepts it, the primary prints it. */
   setupToken: string | undefined;
@@ -57,7 +58,9 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     cluster.on('listening', (_worker, address) => {
       if (announced || !options.setupToken) return;
       announced = true;
-      console.log(setupLine(options.host, address.port, options.setupToken));
+      console.log(
+        setupLine({ publicUrl: options.publicUrl, host: options.host, port: address.port }, options.setupToken),
+      );
     });
     cluster.on('exit', (worker, code, signal) => {
       const lived = Date.now() - (startedAt.get(worker) ?? 0);

@@ -56,10 +56,14 @@ export async function newSetupToken(db: Db): Promise<string | undefined> {
   return (await countUsers(db)) === 0 ? randomBytes(24).toString('base64url') : undefined;
 }
 
-/** The line announcing the setup URL; wildcard and loopback addresses read as localhost. */
-export function setupLine(host: string, port: number, token: string): string {
-  const shown = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(host) ? 'localhost' : host;
-  return `No user exists yet. Create the first admin at http://${shown}:${port}/setup?token=${token}`;
+/**
+ * The line announcing the setup URL: at ENDPOINT_PUBLIC_URL when set (the one host allowed by
+ * default then), else where the server listens, wildcard and loopback addresses read as localhost.
+ */
+export function setupLine(where: { publicUrl?: string; host: string; port: number }, token: string): string {
+  const shown = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(where.host) ? 'localhost' : where.host;
+  const base = where.publicUrl ?? `http://${shown}:${where.port}`;
+  return `No user exists yet. Create the first admin at ${base}/setup?token=${token}`;
 }
 
 /**
@@ -103,7 +107,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   // In a cluster the primary prints the link, once for all workers.
   if (setupToken && !options.fromPrimary) {
     const { port } = app.server.address() as AddressInfo;
-    (options.announce ?? console.log)(setupLine(config.host, port, setupToken));
+    (options.announce ?? console.log)(setupLine({ publicUrl: config.publicUrl, host: config.host, port }, setupToken));
   }
   return app;
 }

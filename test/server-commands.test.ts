@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { createDb, createUsersService } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
-import { spawnServer } from './helpers/process.ts';
+import { freePort, spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 
 const EXAMPLE_ENV = new URL('../deploy/endpoint.env.example', import.meta.url);
@@ -46,6 +46,20 @@ describe('dev-server and serve', () => {
       1,
       'the token is printed once and never logged',
     );
+  });
+
+  it('prints the setup link at ENDPOINT_PUBLIC_URL, the host it allows, when that is set', async (t) => {
+    const database = await freshDatabase(t);
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const server = spawnServer(['dev-server', '--host', '127.0.0.1', '--port', String(port)], {
+      cwd: mkdtempSync(join(tmpdir(), 'endpoint-dev-')),
+      env: { ENDPOINT_DATABASE_URL: database.url, ENDPOINT_PUBLIC_URL: publicUrl },
+    });
+    t.after(() => server.child.kill('SIGKILL'));
+    const url = /(http:\/\/\S+)/.exec(await server.waitFor(/setup\?token=/))?.[1] ?? '';
+    assert.ok(url.startsWith(`${publicUrl}/setup?token=`), url);
+    assert.equal((await fetch(url)).status, 200);
   });
 
   it('serve refuses to start without ENDPOINT_SECRET_KEY', async (t) => {

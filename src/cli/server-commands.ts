@@ -81,7 +81,15 @@ export function registerServerCommands(program: Command, context: Context): void
           await startServer(config, serve);
           return;
         }
-        process.exit(await runPrimary({ workers, host: config.host, logLevel: config.logLevel, setupToken }));
+        process.exit(
+          await runPrimary({
+            workers,
+            host: config.host,
+            publicUrl: config.publicUrl,
+            logLevel: config.logLevel,
+            setupToken,
+          }),
+        );
       }),
     );
 }
