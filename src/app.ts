@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { type Config, ConfigError } from './config.ts';
 import { allowedHosts } from './core/allowed-hosts.ts';
@@ -17,30 +18,19 @@ import { createDb, type Db } from './core/db.ts';
 import { refuseNonFiniteNumbers } from './core/finite-numbers.ts';
 import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
-import { collectHandlers, collectPermissions, type EndpointPackage } from './core/package.ts';
+import { collectHandlers, collectPermissions, type Services } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
-import hooksPackage from './packages/hooks/index.ts';
-import linksPackage from './packages/links/index.ts';
-import publicPackage from './packages/public/index.ts';
-import tokensPackage from './packages/tokens/index.ts';
-import usersPackage from './packages/users/index.ts';
-
-/** The installed packages; adding one is one line. Order: a package before those that use it. */
-export const packages: readonly EndpointPackage[] = [
-  usersPackage,
-  tokensPackage,
-  publicPackage,
-  hooksPackage,
-  linksPackage,
-];
+import { createServices } from './core/services.ts';
+import { packages } from './packages/index.ts';
 
 export const permissions = collectPermissions(packages);
 
 export const handlers = collectHandlers(packages);
 
 declare module 'fastify' {
-  interface FastifyInstance {
+  // Every package's services, decorated by name below: `app.users`, `app.tokens`, `app.hooks`, ...
+  interface FastifyInstance extends Services {
     config: Config;
     db: Db;
     permissions: ReadonlyMap<string, string>;
@@ -131,8 +121,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(authPlugin);
   await app.register(probes);
 
-  // 3. Packages: services first, so every page and API route can use every service.
-  for (const pkg of packages) if (pkg.services) await app.register(pkg.services);
+  // 3. Packages: services first, so every page and API route can use every service, then what
+  //    each adds to the whole server (the session cookie, bearer tokens, background work), in
+  //    list order: a later package's request hook runs after, and wins over, an earlier one's.
+  const services = createServices(packages, { db, config, log: app.log, redis });
+  for (const [name, service] of Object.entries(services)) app.decorate(name, service);
+  for (const pkg of packages) if (pkg.plugin) await app.register(fp(pkg.plugin, { name: pkg.name }));
   await app.register(
     async (api) => {
       await apiScope(api);

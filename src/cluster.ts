@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
-import { describeError } from './cli/run-action.ts';
+import { describeError } from './core/cli/run-action.ts';
 import { type Handover, setupLine } from './server.ts';
 
 // `serve --workers N` forks N copies of itself with node:cluster rather than leaving that to a

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { buildApp, packages } from './app.ts';
+import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createDb, type Db } from './core/db.ts';
 import { assertMigrated, migrateToLatest } from './core/migrate.ts';
 import { redactUrl } from './core/redact-url.ts';
+import { packages } from './packages/index.ts';
 import { countUsers } from './packages/users/repository.ts';
 
 export interface ServeOptions {

@@ -4,15 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { Db } from '../src/core/db.ts';
-import {
-  createDb,
-  createSessionService,
-  createUsersService,
-  InvalidCredentialsError,
-  permissions,
-} from './helpers/built.ts';
+import { createDb, InvalidCredentialsError, permissions } from './helpers/built.ts';
 import { type CliResult, runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
+import { servicesOver } from './helpers/services.ts';
 
 /**
  * A fresh database (migrated unless told otherwise) and an empty working directory for one
@@ -155,8 +150,7 @@ describe('the users CLI', { concurrency: true }, () => {
     const { endpoint, openDb } = await setup(t);
     await endpoint(['add-user', '--username', 'joe', '--password', 'the first passphrase']);
     const db = openDb();
-    const users = createUsersService(db, { permissions });
-    const sessions = createSessionService(db, { idleMs: 60_000, maxAgeMs: 600_000 });
+    const { users, sessions } = servicesOver(db);
     const joe = await users.getUserByUsername('joe');
     const session = await sessions.start(joe.id, { ip: '127.0.0.1', userAgent: 'test' });
     assert.ok(await sessions.resolve(session));

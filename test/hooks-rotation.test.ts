@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { expectOk, expectProblem } from './helpers/api.ts';
-import { createHooksService, createSecretBox } from './helpers/built.ts';
+import { createSecretBox } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
+import { servicesOver } from './helpers/services.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
 
 const HOUR = 3_600_000;
@@ -24,12 +25,7 @@ async function setUp(t: TestContext) {
     return (await postHook(server.url, `/hooks/${hook}`, payload, headers)).status;
   };
   /** The hooks service over the server's database with its clock set `offsetMs` from now. */
-  const serviceAt = (offsetMs: number) =>
-    createHooksService(server.db, {
-      secretBox: createSecretBox(TEST_SECRET_KEY),
-      handlers: server.app.hookHandlers,
-      now: () => new Date(Date.now() + offsetMs),
-    });
+  const serviceAt = (offsetMs: number) => servicesOver(server.db, { now: () => new Date(Date.now() + offsetMs) }).hooks;
   return { server, admin, send, serviceAt };
 }
 

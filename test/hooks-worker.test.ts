@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import Fastify from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../src/core/db.ts';
 import type { HandledDelivery, HookHandler } from '../src/core/hook-handlers.ts';
@@ -8,16 +7,15 @@ import {
   assertMigrated,
   claimDue,
   createDb,
-  createDeliveryWorker,
-  createHooksService,
-  createSecretBox,
+  definePackage,
   finishAttempts,
   migrateToLatest,
   packages,
 } from './helpers/built.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
-import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
+import { startTestServer } from './helpers/server.ts';
+import { servicesOver } from './helpers/services.ts';
 
 const BASE_MS = 10_000;
 const LEASE_MS = 60_000;
@@ -40,24 +38,29 @@ async function migratedDatabase(t: TestContext): Promise<{ url: string; db: Db }
   return { url: database.url, db };
 }
 
+/** The hooks service and its worker over `db`, with `handler` installed as `test`, on `now`. */
+function hooksOver(db: Db, handler: HookHandler, now: () => Date, maxAttempts = 10) {
+  const { hooks, deliveryWorker } = servicesOver(db, {
+    now,
+    env: {
+      ENDPOINT_HOOK_MAX_ATTEMPTS: String(maxAttempts),
+      ENDPOINT_HOOK_RETRY_BASE: `${BASE_MS / 1000}s`,
+      ENDPOINT_HOOK_LEASE: `${LEASE_MS / 1000}s`,
+      ENDPOINT_HOOK_POLL_INTERVAL: '1s',
+    },
+    extra: [definePackage({ name: 'test', hooks: { test: handler } })],
+  });
+  return { hooks, worker: deliveryWorker };
+}
+
 /**
- * A hooks service and a worker over a real database with the given handlers, on a hand-moved
+ * A hooks service and a worker over a real database with the given handler, on a hand-moved
  * clock, storing Standard Webhooks deliveries to the hook `h` (handler `test`).
  */
 async function setUp(t: TestContext, handler: HookHandler, options: { maxAttempts?: number; db?: Db } = {}) {
   const db = options.db ?? (await migratedDatabase(t)).db;
   const clock = testClock();
-  const handlers = new Map([['test', handler]]);
-  const hooks = createHooksService(db, { secretBox: createSecretBox(TEST_SECRET_KEY), handlers, now: clock.now });
-  const worker = createDeliveryWorker(db, {
-    handlers,
-    log: Fastify().log,
-    maxAttempts: options.maxAttempts ?? 10,
-    retryBaseMs: BASE_MS,
-    leaseMs: LEASE_MS,
-    pollMs: 1000,
-    now: clock.now,
-  });
+  const { hooks, worker } = hooksOver(db, handler, clock.now, options.maxAttempts);
   const { generatedSecret } = await hooks.createHook({ name: 'h', handler: 'test', verify: 'standard' });
   const signer = new Webhook(generatedSecret ?? '');
   async function deliver(id: string, payload = '{}'): Promise<number> {
@@ -241,15 +244,7 @@ describe('the delivery worker', () => {
     const first = await setUp(t, handler, { db });
     const otherDb = createDb(url);
     t.after(() => otherDb.destroy());
-    const second = createDeliveryWorker(otherDb, {
-      handlers: new Map([['test', handler]]),
-      log: Fastify().log,
-      maxAttempts: 10,
-      retryBaseMs: BASE_MS,
-      leaseMs: LEASE_MS,
-      pollMs: 1000,
-      now: first.clock.now,
-    });
+    const second = hooksOver(otherDb, handler, first.clock.now).worker;
     const ids: number[] = [];
     for (let n = 0; n < 60; n++) ids.push(await first.deliver(`msg_${n}`));
     const drain = async (worker: { runDue(): Promise<number> }) => {

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createDb, createUsersService } from './helpers/built.ts';
+import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { freePort, spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
+import { servicesOver } from './helpers/services.ts';
 
 const EXAMPLE_ENV = new URL('../deploy/endpoint.env.example', import.meta.url);
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
@@ -99,7 +100,7 @@ describe('dev-server and serve', () => {
     const database = await freshDatabase(t);
     await runCli(['init-db'], { env: { ENDPOINT_DATABASE_URL: database.url } });
     const db = createDb(database.url);
-    const users = createUsersService(db, { permissions: new Map() });
+    const { users } = servicesOver(db);
     const password = 'Leak-check password 9';
     await users.createUser({ username: 'joe', password });
     await db.destroy();

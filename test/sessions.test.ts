@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import {
-  assertMigrated,
-  createDb,
-  createSessionService,
-  createUsersService,
-  migrateToLatest,
-  packages,
-} from './helpers/built.ts';
+import { assertMigrated, createDb, migrateToLatest, packages } from './helpers/built.ts';
 import { createTestDatabase } from './helpers/database.ts';
+import { servicesOver } from './helpers/services.ts';
 
 const MINUTE = 60_000;
 
@@ -25,8 +19,9 @@ async function setUp(t: TestContext) {
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };
-  const sessions = createSessionService(db, { idleMs: 30 * MINUTE, maxAgeMs: 8 * 60 * MINUTE, now: () => clock.now });
-  const user = await createUsersService(db, { permissions: new Map() }).createUser({
+  // The default timeouts: 30 minutes idle, 8 hours in all.
+  const { sessions, users } = servicesOver(db, { now: () => clock.now });
+  const user = await users.createUser({
     username: 'joe',
     password: 'correct horse battery staple',
   });

@@ -5,18 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { expectOk, expectProblem } from './helpers/api.ts';
-import {
-  assertMigrated,
-  createDb,
-  createUsersService,
-  migrateToLatest,
-  packages,
-  permissions,
-} from './helpers/built.ts';
+import { assertMigrated, createDb, migrateToLatest, packages } from './helpers/built.ts';
 import { type CliResult, runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
+import { servicesOver } from './helpers/services.ts';
 import { createUser, OPERATOR } from './helpers/users.ts';
 
 const TOKEN_LINE = /^ep_[A-Za-z0-9_-]{43}\n$/;
@@ -35,7 +29,7 @@ async function setup(t: TestContext) {
     rmSync(cwd, { recursive: true, force: true });
   });
   assertMigrated(await migrateToLatest(db, packages));
-  const users = createUsersService(db, { permissions });
+  const { users } = servicesOver(db);
   const joe = await users.createUser({ username: 'joe', password: 'a long enough passphrase' });
   const ann = await users.createUser({ username: 'ann', password: 'a long enough passphrase' });
   const staff = await users.createGroup(OPERATOR, { name: 'staff' });

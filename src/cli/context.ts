@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
-import { handlers, packages, permissions } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { CliError } from '../core/cli/run-action.ts';
 import { createDb, type Db } from '../core/db.ts';
 import { createMigrator } from '../core/migrate.ts';
-import type { CliContext } from '../core/package.ts';
+import { type CliContext, collectHandlers, collectPermissions, type Services } from '../core/package.ts';
+import { createServices } from '../core/services.ts';
+import { packages } from '../packages/index.ts';
 import { DEV_SECRET_FILE, readDevSecretKey } from './dev-secret-key.ts';
-import { CliError } from './run-action.ts';
 
 /**
  * The context commands share: config read once, and databases opened on demand and
@@ -18,8 +19,8 @@ export function createCliContext(): CliContext & {
   let config: Config | undefined;
   const open: Kysely<any>[] = [];
   const context = {
-    permissions,
-    handlers,
+    permissions: collectPermissions(packages),
+    handlers: collectHandlers(packages),
     config(): Config {
       config ??= loadConfig();
       return config;
@@ -59,6 +60,14 @@ export function createCliContext(): CliContext & {
         );
       }
       return db;
+    },
+    /** The packages' services over `db()`, built as the server builds them. */
+    async services(): Promise<Services> {
+      return createServices(packages, {
+        db: await context.db(),
+        config: context.config(),
+        secretKey: context.secretKey,
+      });
     },
     async closeAll(): Promise<void> {
       await Promise.all(open.splice(0).map((db) => db.destroy()));

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { packages } from '../app.ts';
+import { packages } from '../packages/index.ts';
 import { createCliContext } from './context.ts';
 import { registerMigrateCommands } from './migrate-commands.ts';
 import { registerServerCommands } from './server-commands.ts';

@@ -3,10 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { MigrationResultSet } from 'kysely';
-import { packages } from '../app.ts';
+import { CliError, runAction } from '../core/cli/run-action.ts';
 import { assertMigrated, createMigrator, migrateToLatest } from '../core/migrate.ts';
+import { packages } from '../packages/index.ts';
 import type { createCliContext } from './context.ts';
-import { CliError, runAction } from './run-action.ts';
 
 type Context = ReturnType<typeof createCliContext>;
 

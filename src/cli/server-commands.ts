@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { handoverFromPrimary, runPrimary, runWorker } from '../cluster.ts';
 import { type Config, ConfigError, loadConfig, SECRET_KEY_ADVICE, secretKeyWeakness } from '../config.ts';
-import { newSetupToken, startServer } from '../server.ts';
+import { CliError, runAction } from '../core/cli/run-action.ts';
 import type { createCliContext } from './context.ts';
 import { devSecretKey } from './dev-secret-key.ts';
-import { CliError, runAction } from './run-action.ts';
 
 type Context = ReturnType<typeof createCliContext>;
 
@@ -18,6 +16,10 @@ interface ServeCommandOptions extends ListenOptions {
 }
 
 const MAX_WORKERS = 64;
+
+// Imported when a server starts, so the other commands never load Fastify and the app.
+const loadServer = () => import('../server.ts');
+const loadCluster = () => import('../cluster.ts');
 
 function workerCount(value: string): number {
   const count = Number(value);
@@ -52,6 +54,7 @@ export function registerServerCommands(program: Command, context: Context): void
       runAction(async (options: ListenOptions) => {
         const base = context.config();
         const config = listenConfig({ ...base, secretKey: base.secretKey ?? devSecretKey() }, options);
+        const { startServer } = await loadServer();
         await startServer(config, { pretty: true, migrate: true });
       }),
     );
@@ -71,6 +74,10 @@ export function registerServerCommands(program: Command, context: Context): void
         if (weakness) throw new CliError(`ENDPOINT_SECRET_KEY ${weakness}: ${SECRET_KEY_ADVICE}`);
         const config = listenConfig(base, options);
         const serve = { pretty: false, migrate: false };
+        const [{ newSetupToken, startServer }, { handoverFromPrimary, runPrimary, runWorker }] = await Promise.all([
+          loadServer(),
+          loadCluster(),
+        ]);
         // A worker runs this same command; its primary has checked the database.
         const fromPrimary = handoverFromPrimary();
         if (fromPrimary) return runWorker(() => startServer(config, { ...serve, fromPrimary }));

@@ -1,13 +1,14 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import type { HooksTables } from '../packages/hooks/table.ts';
-import type { LinksTables } from '../packages/links/table.ts';
-import type { TokensTables } from '../packages/tokens/table.ts';
-import type { UsersTables } from '../packages/users/table.ts';
 
-/** Every table of every package; each package's table.ts brings its own. */
-export type Database = UsersTables & TokensTables & HooksTables & LinksTables;
+/**
+ * Every table of every package: each package's table.ts adds its own by declaration merging
+ * (`declare module '../../core/db.ts' { interface Database extends UsersTables {} }`), so core
+ * imports no package.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: each package's table.ts fills it in
+export interface Database {}
 
 export type Db = Kysely<Database>;
 

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
-import type { EndpointPackage } from './package.ts';
+import type { AnyPackage } from './package.ts';
 
 // .ts in src/, .js once compiled to dist/; the name recorded in the database has no extension.
 const MIGRATION_FILE = /^(\d{4}_\d{2}_\d{2}_\d{6}_[a-z0-9_]+)\.(ts|js)$/;
@@ -11,9 +11,9 @@ const MIGRATION_FILE = /^(\d{4}_\d{2}_\d{2}_\d{6}_[a-z0-9_]+)\.(ts|js)$/;
  * order by name is the order in time across packages and foreign keys between them work.
  */
 export class PackagesMigrationProvider implements MigrationProvider {
-  readonly #packages: readonly EndpointPackage[];
+  readonly #packages: readonly AnyPackage[];
 
-  constructor(packages: readonly EndpointPackage[]) {
+  constructor(packages: readonly AnyPackage[]) {
     this.#packages = packages;
   }
 
@@ -30,12 +30,12 @@ export class PackagesMigrationProvider implements MigrationProvider {
   }
 }
 
-export function createMigrator(db: Kysely<any>, packages: readonly EndpointPackage[]): Migrator {
+export function createMigrator(db: Kysely<any>, packages: readonly AnyPackage[]): Migrator {
   return new Migrator({ db, provider: new PackagesMigrationProvider(packages) });
 }
 
 /** Migrates to the latest version; like Kysely, reports an error in the result and does not throw. */
-export function migrateToLatest(db: Kysely<any>, packages: readonly EndpointPackage[]): Promise<MigrationResultSet> {
+export function migrateToLatest(db: Kysely<any>, packages: readonly AnyPackage[]): Promise<MigrationResultSet> {
   return createMigrator(db, packages).migrateToLatest();
 }
 

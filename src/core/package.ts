@@ -1,8 +1,34 @@
 import type { Command } from 'commander';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Db } from './db.ts';
 import type { HookHandler } from './hook-handlers.ts';
+
+/**
+ * Every service of every package, by name (`users`, `tokens`, `hooks`, ...): each package's
+ * index.ts adds those its factory returns by declaration merging, and the server decorates each
+ * (`app.users`), so core imports no package.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: each package's index.ts fills it in
+export interface Services {}
+
+/** What a package's services factory is given, whoever starts the process: server, CLI, worker or test. */
+export interface ServiceDeps {
+  db: Db;
+  config: Config;
+  log: FastifyBaseLogger;
+  /** The clock every service reads, so tests can move it. */
+  now: () => Date;
+  /** Every permission codename the installed packages declare. */
+  permissions: ReadonlyMap<string, string>;
+  /** Every hook handler the installed packages offer, by name. */
+  handlers: ReadonlyMap<string, HookHandler>;
+  /** ENDPOINT_SECRET_KEY (or dev-server's); throws a clear error when there is none, so call it only when needed. */
+  secretKey(): string;
+  /** Shared counters across processes: set in a server with ENDPOINT_REDIS_URL, never in the CLI. */
+  redis: Redis | undefined;
+}
 
 /** What a package's CLI commands get: they open the database only when they run. */
 export interface CliContext {
@@ -11,6 +37,8 @@ export interface CliContext {
   secretKey(): string;
   /** Opens the database (closed by the CLI after the command); throws a clear error if unreachable. */
   db(): Promise<Db>;
+  /** Every package's services over that database, built by the packages' own factories. */
+  services(): Promise<Services>;
   /** Every permission codename the installed packages declare. */
   permissions: ReadonlyMap<string, string>;
   /** Every hook handler the installed packages offer, by name. */
@@ -18,19 +46,25 @@ export interface CliContext {
 }
 
 /**
- * A package: one folder under src/packages with an index.ts default-exporting this.
- * `services` is registered with fastify-plugin so every package sees what it decorates;
- * `api` is mounted under /api/v1 (JSON only, problem+json errors); `pages` at the root
- * (HTML, forms with CSRF tokens); `receivers` at the root in a scope of its own, for calls from
- * remote services (no CSRF, no form parsing: it reads the raw body it verifies).
+ * A package: one folder under src/packages with an index.ts default-exporting this, and one
+ * line in src/packages/index.ts. `services` is the one place its services are built (server,
+ * CLI, hook worker and tests alike), from `ServiceDeps` and the services of the packages it
+ * `dependsOn`; the server decorates each by name (`app.users`). `plugin` is what the package adds
+ * to the server itself: request hooks, background work. `api` is mounted under /api/v1 (JSON only,
+ * problem+json errors); `pages` at the root (HTML, forms with CSRF tokens); `receivers` at the root
+ * in a scope of its own, for calls from remote services (no CSRF, no form parsing: it reads the
+ * raw body it verifies).
  */
-export interface EndpointPackage {
+export interface EndpointPackage<S extends object = object, Deps extends ServiceDeps = ServiceDeps> {
   name: string;
+  /** Packages whose services this one's factory uses; they come before it in the package list. */
+  dependsOn?: readonly string[];
   /** Folder of this package's migration files, each exporting `up` and `down`. */
   migrations?: URL;
   /** Permission codenames (`package.action`) this package checks, with what each allows. */
   permissions?: Record<string, string>;
-  services?: FastifyPluginAsync;
+  services?: (deps: Deps) => S;
+  plugin?: FastifyPluginAsync;
   api?: FastifyPluginAsync;
   pages?: FastifyPluginAsync;
   receivers?: FastifyPluginAsync;
@@ -39,18 +73,23 @@ export interface EndpointPackage {
   commands?: (program: Command, context: CliContext) => void;
 }
 
-export function definePackage(pkg: EndpointPackage): EndpointPackage {
+/** Any package, whatever its services and the services it depends on. */
+export type AnyPackage = EndpointPackage<object, any>;
+
+export function definePackage<S extends object = object, Deps extends ServiceDeps = ServiceDeps>(
+  pkg: EndpointPackage<S, Deps>,
+): EndpointPackage<S, Deps> {
   return pkg;
 }
 
 /** All permissions of all packages, codename to description, sorted by codename. */
-export function collectPermissions(packages: readonly EndpointPackage[]): ReadonlyMap<string, string> {
+export function collectPermissions(packages: readonly AnyPackage[]): ReadonlyMap<string, string> {
   const entries = packages.flatMap((pkg) => Object.entries(pkg.permissions ?? {}));
   return new Map(entries.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** All hook handlers of all packages, by name; two packages offering one name is a startup error. */
-export function collectHandlers(packages: readonly EndpointPackage[]): ReadonlyMap<string, HookHandler> {
+export function collectHandlers(packages: readonly AnyPackage[]): ReadonlyMap<string, HookHandler> {
   const handlers = new Map<string, HookHandler>();
   for (const pkg of packages) {
     for (const [name, handler] of Object.entries(pkg.hooks ?? {})) {

@@ -11,16 +11,15 @@ function load<Module>(path: string): Promise<Module> {
   return import(`${root}dist/${path}`) as Promise<Module>;
 }
 
-export const { buildApp, packages, permissions } = await load<typeof import('../../src/app.ts')>('app.js');
+export const { buildApp, permissions } = await load<typeof import('../../src/app.ts')>('app.js');
+export const { packages } = await load<typeof import('../../src/packages/index.ts')>('packages/index.js');
+export const { createServices } = await load<typeof import('../../src/core/services.ts')>('core/services.js');
+export const { definePackage } = await load<typeof import('../../src/core/package.ts')>('core/package.js');
 export const { loadConfig } = await load<typeof import('../../src/config.ts')>('config.js');
 export const { createDb, isForeignKeyViolation } = await load<typeof import('../../src/core/db.ts')>('core/db.js');
 export const { assertMigrated, createMigrator, migrateToLatest } =
   await load<typeof import('../../src/core/migrate.ts')>('core/migrate.js');
 export const { ERRORS } = await load<typeof import('../../src/core/http-errors.ts')>('core/http-errors.js');
-export const { createUsersService } =
-  await load<typeof import('../../src/packages/users/service.ts')>('packages/users/service.js');
-export const { createSessionService } =
-  await load<typeof import('../../src/packages/users/sessions.ts')>('packages/users/sessions.js');
 export const { InvalidCredentialsError } =
   await load<typeof import('../../src/packages/users/errors.ts')>('packages/users/errors.js');
 export const { createHooksService } =
@@ -29,5 +28,3 @@ export const { createSecretBox } =
   await load<typeof import('../../src/packages/hooks/secret-box.ts')>('packages/hooks/secret-box.js');
 export const { claimDue, finishAttempts } =
   await load<typeof import('../../src/packages/hooks/queue.ts')>('packages/hooks/queue.js');
-export const { createDeliveryWorker } =
-  await load<typeof import('../../src/packages/hooks/worker.ts')>('packages/hooks/worker.js');

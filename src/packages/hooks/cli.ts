@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { formatColumns } from '../../cli/columns.ts';
-import { everyPage, idOption, say } from '../../cli/output.ts';
-import { runAction } from '../../cli/run-action.ts';
+import { formatColumns } from '../../core/cli/columns.ts';
+import { everyPage, idOption, say } from '../../core/cli/output.ts';
+import { runAction } from '../../core/cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
-import { createSecretBox } from './secret-box.ts';
-import { createHooksService, type HooksService, VERIFY_MODES } from './service.ts';
+import { type HooksService, VERIFY_MODES } from './service.ts';
 
 interface AddHookOptions {
   name: string;
@@ -20,10 +19,10 @@ interface RotateOptions {
   overlap?: string;
 }
 
-/** The hooks service over the CLI's database, sealing secrets with ENDPOINT_SECRET_KEY. */
+/** The hooks service over the CLI's database; the secret key it seals with is checked first. */
 async function hooksService(context: CliContext): Promise<HooksService> {
-  const secretBox = createSecretBox(context.secretKey());
-  return createHooksService(await context.db(), { secretBox, handlers: context.handlers });
+  context.secretKey();
+  return (await context.services()).hooks;
 }
 
 export function registerCommands(program: Command, context: CliContext): void {

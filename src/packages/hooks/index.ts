@@ -1,65 +1,80 @@
 import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
-import { definePackage } from '../../core/package.ts';
-import { userPrincipal } from '../users/index.ts';
+import { definePackage, type ServiceDeps } from '../../core/package.ts';
+import type { TokensService } from '../tokens/index.ts';
+import { type UsersService, userPrincipal } from '../users/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { inboxHandler } from './handlers.ts';
 import { receiveRoutes } from './receive-routes.ts';
-import { createSecretBox } from './secret-box.ts';
+import { createSecretBox, type SecretBox } from './secret-box.ts';
 import { createHooksService } from './service.ts';
-import { createDeliveryWorker, type DeliveryWorker } from './worker.ts';
+import { createDeliveryWorker } from './worker.ts';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    hooks: ReturnType<typeof createHooksService>;
-    deliveryWorker: DeliveryWorker;
-  }
-}
+type Deps = ServiceDeps & { users: UsersService; tokens: TokensService };
 
 /**
  * Whether an API token may call `token` hooks: its scopes and its owner's permissions, read now,
  * both hold hooks.call. Bearer auth runs on /api only, so hooks resolve their callers' tokens here.
  */
-function tokenMayCall(app: FastifyInstance) {
+function tokenMayCall({ users, tokens }: Deps) {
   return async (token: string): Promise<boolean | undefined> => {
-    const resolved = await app.tokens.resolve(token);
+    const resolved = await tokens.resolve(token);
     if (!resolved) return undefined;
-    return userPrincipal(app.users, resolved.user, 'token', resolved.scopes).can('hooks.call');
+    return userPrincipal(users, resolved.user, 'token', resolved.scopes).can('hooks.call');
   };
 }
 
-async function services(app: FastifyInstance): Promise<void> {
-  const { config } = app;
-  const worker = createDeliveryWorker(app.db, {
-    handlers: app.hookHandlers,
-    log: app.log.child({ component: 'hook-worker' }),
+/** Sealed with the secret key, read when a secret is first sealed or opened: commands that need none run without it. */
+function lazySecretBox(secretKey: () => string): SecretBox {
+  let box: SecretBox | undefined;
+  const opened = () => {
+    box ??= createSecretBox(secretKey());
+    return box;
+  };
+  return { seal: (plaintext) => opened().seal(plaintext), open: (sealed) => opened().open(sealed) };
+}
+
+/** The hooks service and this process's delivery worker, which only the server starts. */
+function services(deps: Deps) {
+  const { db, config, log, now, handlers } = deps;
+  const worker = createDeliveryWorker(db, {
+    handlers,
+    log: log.child({ component: 'hook-worker' }),
     maxAttempts: config.hookMaxAttempts,
     retryBaseMs: config.hookRetryBaseMs,
     leaseMs: config.hookLeaseMs,
     pollMs: config.hookPollMs,
+    now,
   });
-  // buildApp refuses to start without a secret key, so one is always there.
-  const secretBox = createSecretBox(config.secretKey ?? '');
-  app.decorate(
-    'hooks',
-    createHooksService(app.db, {
-      secretBox,
-      handlers: app.hookHandlers,
-      onPending: worker.wake,
-      leaseMs: config.hookLeaseMs,
-      tokenMayCall: tokenMayCall(app),
-    }),
-  );
-  app.decorate('deliveryWorker', worker);
-  // Started once the app is ready and stopped before it closes, so its last attempts still
-  // have the database.
-  if (config.hookWorker) app.addHook('onReady', async () => worker.start());
-  app.addHook('preClose', async () => worker.stop());
+  const hooks = createHooksService(db, {
+    secretBox: lazySecretBox(deps.secretKey),
+    handlers,
+    onPending: worker.wake,
+    leaseMs: config.hookLeaseMs,
+    tokenMayCall: tokenMayCall(deps),
+    now,
+  });
+  return { hooks, deliveryWorker: worker };
+}
+
+type HooksServices = ReturnType<typeof services>;
+
+declare module '../../core/package.ts' {
+  interface Services {
+    hooks: HooksServices['hooks'];
+    deliveryWorker: HooksServices['deliveryWorker'];
+  }
+}
+
+/** Starts the worker once the server is ready and stops it before it closes, so its last attempts still have the database. */
+async function plugin(app: FastifyInstance): Promise<void> {
+  if (app.config.hookWorker) app.addHook('onReady', async () => app.deliveryWorker.start());
+  app.addHook('preClose', async () => app.deliveryWorker.stop());
 }
 
 export default definePackage({
   name: 'hooks',
+  dependsOn: ['users', 'tokens'],
   migrations: new URL('./migrations/', import.meta.url),
   permissions: {
     'hooks.view': 'See hooks and their stored deliveries',
@@ -68,7 +83,8 @@ export default definePackage({
     'hooks.delete': 'Delete hooks and their deliveries',
     'hooks.call': 'Call hooks verified by token (a scope for the API tokens of remote services)',
   },
-  services: fp(services, { name: 'hooks', dependencies: ['users', 'tokens'] }),
+  services,
+  plugin,
   api: apiRoutes,
   receivers: receiveRoutes,
   hooks: { inbox: inboxHandler },

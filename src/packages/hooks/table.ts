@@ -65,3 +65,8 @@ export type DeliveryRow = Selectable<HookDeliveryTable>;
 export type NewDeliveryRow = Insertable<HookDeliveryTable>;
 export type AttemptRow = Selectable<HookAttemptTable>;
 export type NewAttemptRow = Insertable<HookAttemptTable>;
+
+// Adds this package's tables to the `Database` every query is typed against.
+declare module '../../core/db.ts' {
+  interface Database extends HooksTables {}
+}

@@ -18,3 +18,8 @@ export interface LinksTables {
 
 export type LinkRow = Selectable<LinkTable>;
 export type NewLinkRow = Insertable<LinkTable>;
+
+// Adds this package's tables to the `Database` every query is typed against.
+declare module '../../core/db.ts' {
+  interface Database extends LinksTables {}
+}

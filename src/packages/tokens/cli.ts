@@ -1,21 +1,12 @@
 import type { Command } from 'commander';
 import { Value } from 'typebox/value';
-import { formatColumns } from '../../cli/columns.ts';
-import { everyPage, idOption, say } from '../../cli/output.ts';
-import { CliError, runAction } from '../../cli/run-action.ts';
+import { formatColumns } from '../../core/cli/columns.ts';
+import { everyPage, idOption, say } from '../../core/cli/output.ts';
+import { CliError, runAction } from '../../core/cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
-import { createUsersService } from '../users/index.ts';
 import { NewTokenSchema } from './schemas.ts';
-import { createTokensService } from './service.ts';
 
 const SEE_LIST = 'see `endpoint list-permissions`';
-
-/** The tokens service over the CLI's database; it checks the database exists and is migrated. */
-async function cliServices(context: CliContext) {
-  const db = await context.db();
-  const users = createUsersService(db, { permissions: context.permissions });
-  return { users, tokens: createTokensService(db, { users }) };
-}
 
 function scopeList(text: string | undefined): string[] {
   return (text ?? '')
@@ -42,7 +33,7 @@ export function registerCommands(program: Command, context: CliContext): void {
         if (!Value.Check(NewTokenSchema.properties.name, options.name)) {
           throw new CliError('--name must be 1 to 100 characters');
         }
-        const { tokens } = await cliServices(context);
+        const { tokens } = await context.services();
         const created = await tokens.createForUsername(options.username, {
           name: options.name,
           scopes: scopeList(options.scopes),
@@ -63,7 +54,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .option('--username <username>', "only this user's tokens")
     .action(
       runAction(async (options: { username?: string }) => {
-        const { users, tokens } = await cliServices(context);
+        const { users, tokens } = await context.services();
         const owner = options.username === undefined ? undefined : await users.getUserByUsername(options.username);
         const all = await everyPage((page) => tokens.list({ userId: owner?.id }, page));
         // The API lists newest first; a terminal listing reads best in id order.
@@ -89,7 +80,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .action(
       runAction(async (options: { id: string }) => {
         const id = idOption(options.id, 'token');
-        const { tokens } = await cliServices(context);
+        const { tokens } = await context.services();
         const token = await tokens.revoke(id);
         say(`revoked token ${token.id} "${token.name}" of ${token.username}`);
       }),

@@ -22,3 +22,8 @@ export interface TokensTables {
 
 export type ApiTokenRow = Selectable<ApiTokenTable>;
 export type NewApiTokenRow = Insertable<ApiTokenTable>;
+
+// Adds this package's tables to the `Database` every query is typed against.
+declare module '../../core/db.ts' {
+  interface Database extends TokensTables {}
+}

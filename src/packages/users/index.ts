@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
-import { definePackage } from '../../core/package.ts';
+import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { createLoginThrottle } from './login-throttle.ts';
@@ -9,31 +8,35 @@ import { createUsersService } from './service.ts';
 import { sessionAuth } from './session-auth.ts';
 import { createSessionService } from './sessions.ts';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    users: ReturnType<typeof createUsersService>;
-    sessions: ReturnType<typeof createSessionService>;
-  }
-}
-
-const PURGE_EVERY_MS = 10 * 60_000;
-
-async function services(app: FastifyInstance): Promise<void> {
-  const { config } = app;
+/** The users package's services, for the server, its commands and the tests alike. */
+function services({ db, config, now, permissions, redis }: ServiceDeps) {
   const throttle = createLoginThrottle({
     maxFailuresPerAccountAddress: config.loginMaxFailuresPerAccountAddress,
     maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
     maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
     lockoutMs: config.loginLockoutMs,
-    redis: app.redis,
+    redis,
   });
-  app.decorate('users', createUsersService(app.db, { permissions: app.permissions, throttle }));
-  app.decorate(
-    'sessions',
-    createSessionService(app.db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs }),
-  );
-  await sessionAuth(app);
+  return {
+    users: createUsersService(db, { permissions, throttle, now }),
+    sessions: createSessionService(db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs, now }),
+  };
+}
 
+type UsersServices = ReturnType<typeof services>;
+
+declare module '../../core/package.ts' {
+  interface Services {
+    users: UsersServices['users'];
+    sessions: UsersServices['sessions'];
+  }
+}
+
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/** The session cookie on every request, and expired sessions purged while the server runs. */
+async function plugin(app: FastifyInstance): Promise<void> {
+  await sessionAuth(app);
   const purge = setInterval(() => {
     app.sessions.purgeExpired().catch((error) => app.log.warn({ err: error }, 'purging expired sessions failed'));
   }, PURGE_EVERY_MS);
@@ -41,8 +44,7 @@ async function services(app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => clearInterval(purge));
 }
 
-// The users service for other packages' CLI commands, which run without the app (`app.users`).
-export { createUsersService, type UsersService } from './service.ts';
+export type { UsersService } from './service.ts';
 export { userPrincipal } from './session-auth.ts';
 
 export default definePackage({
@@ -58,7 +60,8 @@ export default definePackage({
     'groups.change': 'Rename groups, change members and grant or revoke permissions',
     'groups.delete': 'Delete groups',
   },
-  services: fp(services, { name: 'users', dependencies: ['core-auth'] }),
+  services,
+  plugin,
   api: apiRoutes,
   pages: pageRoutes,
   commands: registerCommands,

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { CliError } from '../../cli/run-action.ts';
+import { CliError } from '../../core/cli/run-action.ts';
 
 /**
  * Asks for a new password twice on the terminal, without echoing it, and returns it once

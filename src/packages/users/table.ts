@@ -62,3 +62,8 @@ export type GroupRow = Selectable<GroupTable>;
 export type NewGroupRow = Insertable<GroupTable>;
 export type GroupRowUpdate = Updateable<GroupTable>;
 export type SessionRow = Selectable<SessionTable>;
+
+// Adds this package's tables to the `Database` every query is typed against.
+declare module '../../core/db.ts' {
+  interface Database extends UsersTables {}
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatColumns } from '../../../cli/columns.ts';
-import { everyPage, say } from '../../../cli/output.ts';
-import { CliError, runAction } from '../../../cli/run-action.ts';
+import { formatColumns } from '../../../core/cli/columns.ts';
+import { everyPage, say } from '../../../core/cli/output.ts';
+import { CliError, runAction } from '../../../core/cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { NewGroupSchema } from '../schemas.ts';
 import { ADMIN_GROUP, type Group, OPERATOR, type UsersService } from '../service.ts';

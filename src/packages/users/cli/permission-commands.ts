@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatColumns } from '../../../cli/columns.ts';
-import { say } from '../../../cli/output.ts';
-import { CliError, runAction } from '../../../cli/run-action.ts';
+import { formatColumns } from '../../../core/cli/columns.ts';
+import { say } from '../../../core/cli/output.ts';
+import { CliError, runAction } from '../../../core/cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { OPERATOR } from '../service.ts';
 import { usersService } from './shared.ts';

@@ -1,16 +1,16 @@
 import { type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { say } from '../../../cli/output.ts';
-import { CliError } from '../../../cli/run-action.ts';
+import { say } from '../../../core/cli/output.ts';
+import { CliError } from '../../../core/cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
 import { passwordWeakness } from '../passwords.ts';
 import { promptNewPassword } from '../prompt.ts';
 import { PasswordSchema } from '../schemas.ts';
-import { createUsersService, type UsersService } from '../service.ts';
+import type { UsersService } from '../service.ts';
 
 /** The users service over the CLI's database; it checks the database exists and is migrated. */
 export async function usersService(context: CliContext): Promise<UsersService> {
-  return createUsersService(await context.db(), { permissions: context.permissions });
+  return (await context.services()).users;
 }
 
 /**

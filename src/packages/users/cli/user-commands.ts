@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { Type } from 'typebox';
-import { formatColumns } from '../../../cli/columns.ts';
-import { everyPage, say } from '../../../cli/output.ts';
-import { runAction } from '../../../cli/run-action.ts';
+import { formatColumns } from '../../../core/cli/columns.ts';
+import { everyPage, say } from '../../../core/cli/output.ts';
+import { runAction } from '../../../core/cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
-import { createTokensService } from '../../tokens/index.ts';
 import { NewUserSchema } from '../schemas.ts';
 import { OPERATOR } from '../service.ts';
 import { checkInput, newPassword, usersService, warnIfWeak } from './shared.ts';
@@ -62,7 +61,7 @@ export function registerUserCommands(program: Command, context: CliContext): voi
     .option('--revoke-tokens', 'also revoke all of their API tokens, which a password change alone leaves working')
     .action(
       runAction(async (options: { username: string; password?: string; revokeTokens?: boolean }) => {
-        const users = await usersService(context);
+        const { users, tokens } = await context.services();
         // Look the user up before asking, so a typo fails at once rather than after the prompt.
         const user = await users.getUserByUsername(options.username);
         const password = await newPassword(options.password);
@@ -72,7 +71,6 @@ export function registerUserCommands(program: Command, context: CliContext): voi
           say(`changed the password of ${user.username}; their sessions have ended`);
           return;
         }
-        const tokens = createTokensService(await context.db(), { users });
         const revoked = await tokens.revokeAllOf(user.id);
         say(
           `changed the password of ${user.username}; their sessions have ended and ${revoked} API token(s) are revoked`,

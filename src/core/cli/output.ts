@@ -1,5 +1,5 @@
-import type { Page, Paged } from '../core/paging.ts';
-import { MAX_ID } from '../core/schemas.ts';
+import type { Page, Paged } from '../paging.ts';
+import { MAX_ID } from '../schemas.ts';
 import { CliError } from './run-action.ts';
 
 const PAGE = 200;

@@ -1,5 +1,5 @@
-import { ConfigError } from '../config.ts';
-import { HttpError } from '../core/http-errors.ts';
+import { ConfigError } from '../../config.ts';
+import { HttpError } from '../http-errors.ts';
 
 /** An expected failure of a command: printed as `error: <message>`, exit 1. */
 export class CliError extends Error {}
