@@ -53,7 +53,8 @@ export interface CliContext {
  * to the server itself: request hooks, background work. `api` is mounted under /api/v1 (JSON only,
  * problem+json errors); `pages` at the root (HTML, forms with CSRF tokens); `receivers` at the root
  * in a scope of its own, for calls from remote services (no CSRF, no form parsing: it reads the
- * raw body it verifies).
+ * raw body it verifies). The admin views and outbound event types a package offers join here as
+ * `admin` and `events` when those packages arrive.
  */
 export interface EndpointPackage<S extends object = object, Deps extends ServiceDeps = ServiceDeps> {
   name: string;
