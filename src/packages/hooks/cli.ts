@@ -4,7 +4,8 @@ import { everyPage, idOption, say } from '../../cli/output.ts';
 import { runAction } from '../../cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
 import { createSecretBox } from './secret-box.ts';
-import { createHooksService, type HooksService, VERIFY_MODES } from './service.ts';
+import { createHooksService, type HooksService } from './service.ts';
+import { VERIFY_MODES } from './verify/registry.ts';
 
 interface AddHookOptions {
   name: string;

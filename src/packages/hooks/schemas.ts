@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/schemas.ts';
+import { VERIFY_MODES, type VerifyMode } from './verify/registry.ts';
 
 // Field limits follow the column sizes in migrations/; the service checks the finer rules (name
 // and path shapes, known handlers, secret formats) so the API and the CLI refuse alike.
@@ -7,15 +8,13 @@ import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/s
 const TimestampSchema = Type.String({ format: 'date-time' });
 const NullableTimestampSchema = Type.Union([TimestampSchema, Type.Null()]);
 
-const VerifyModeSchema = Type.Union(
-  [
-    Type.Literal('token'),
-    Type.Literal('standard'),
-    Type.Literal('github'),
-    Type.Literal('twilio'),
-    Type.Literal('stripe'),
-  ],
-  { description: 'How calls are verified: an API token with hooks.call (no secret), or the sender’s signature' },
+// The modes are the registry's; Unsafe only gives the union its static type, which TypeBox
+// cannot infer from a list built at run time (the JSON Schema is the same anyOf of constants).
+const VerifyModeSchema = Type.Unsafe<VerifyMode>(
+  Type.Union(
+    VERIFY_MODES.map((mode) => Type.Literal(mode)),
+    { description: 'How calls are verified: an API token with hooks.call (no secret), or the sender’s signature' },
+  ),
 );
 
 const HandlerNameSchema = TextSchema({ minLength: 1, maxLength: 100, description: 'What runs on each delivery' });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { permissionGuard } from '../../../core/auth.ts';
 import { CALLER_SECURITY, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import type { HookWithSecret } from '../api-objects.ts';
 import {
   HookChangesSchema,
   HookNameParamsSchema,
@@ -12,7 +13,6 @@ import {
   RotatedHookSchema,
   SecretRotationSchema,
 } from '../schemas.ts';
-import type { HookWithSecret } from '../service.ts';
 
 const tags = ['hooks'];
 const security = CALLER_SECURITY;
