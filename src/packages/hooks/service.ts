@@ -19,11 +19,11 @@ import {
 } from './errors.ts';
 import { keptHeaders } from './kept-headers.ts';
 import * as repository from './repository.ts';
+import type { Attempt, Delivery, DeliveryDetail, Hook, SecretRotation } from './schemas.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
 import { secretWeakness } from './secret-strength.ts';
 import type {
-  AttemptOutcome,
   AttemptRow,
   DeliveryStatus,
   HookRow,
@@ -38,46 +38,6 @@ import { type TokenCheck, verifyToken } from './verify/token.ts';
 import { verifyDelivery } from './verify/verify-delivery.ts';
 
 export const VERIFY_MODES: readonly VerifyMode[] = ['token', 'standard', 'github', 'twilio', 'stripe'];
-
-export interface Hook {
-  id: number;
-  name: string;
-  handler: string;
-  verify: VerifyMode;
-  legacy_path: string | null;
-  created_at: string;
-}
-
-export interface Delivery {
-  id: number;
-  hook: string;
-  external_id: string;
-  status: DeliveryStatus;
-  attempts: number;
-  received_at: string;
-  processed_at: string | null;
-  content_type: string;
-  sender_ip: string;
-  last_error: string | null;
-}
-
-/** One run of a delivery's handler. */
-export interface Attempt {
-  attempt: number;
-  started_at: string;
-  finished_at: string;
-  outcome: AttemptOutcome;
-  error: string | null;
-}
-
-export interface DeliveryDetail extends Delivery {
-  headers: Record<string, string>;
-  /** The raw body: as text when it is UTF-8, else base64. */
-  body: string;
-  body_encoding: 'utf8' | 'base64';
-  /** Every run of its handler, oldest first; a replay adds to it and numbers from 1 again. */
-  attempt_log: Attempt[];
-}
 
 export interface NewHook {
   name: string;
@@ -105,13 +65,6 @@ export interface HookChanges {
 export interface HookWithSecret {
   hook: Hook;
   generatedSecret: string | undefined;
-}
-
-export interface SecretRotation {
-  /** The new secret; generated when absent, except for Twilio whose auth token it must be. */
-  secret?: string;
-  /** How long the secrets it replaces keep verifying: `24h` by default, `0s` to drop them at once. */
-  overlap?: string;
 }
 
 export interface RotatedSecret extends HookWithSecret {
