@@ -23,9 +23,10 @@ function guardPage(route: RouteOptions, permissions: ReadonlyMap<string, string>
 
 /**
  * What the HTML scope adds: every page declares who may see it (`config.permission` or
- * `config.public`) and is guarded before its input is read; urlencoded forms, and a CSRF token (double-submit, the secret in a
- * signed HttpOnly cookie, `__Host-` over HTTPS: see csrf-cookie.ts) required on every unsafe request. Templates put `reply.generateCsrf()`
- * in a hidden `_csrf` field. Pages are per-user, so nothing is cached.
+ * `config.public`) and is guarded before its input is read; urlencoded forms; and a CSRF token
+ * (double-submit, the secret in a signed HttpOnly cookie, `__Host-` over HTTPS: see
+ * csrf-cookie.ts) required on every unsafe request. Templates put `reply.generateCsrf()` in a
+ * hidden `_csrf` field. Pages are per-user, so nothing is cached.
  */
 export async function pageScope(
   pages: FastifyInstance,
