@@ -1,55 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import type { DeliveryWithHook } from './repository.ts';
-import type { AttemptOutcome, AttemptRow, DeliveryStatus, HookRow } from './table.ts';
-import type { VerifyMode } from './verify/registry.ts';
+import type { Attempt, Delivery, DeliveryDetail, Hook } from './schemas.ts';
+import type { AttemptRow, HookRow } from './table.ts';
 
-// What the hooks service answers (the API and the CLI show these), each mapped from its row in
-// one function, so no secret column leaves the service.
-
-export interface Hook {
-  id: number;
-  name: string;
-  handler: string;
-  verify: VerifyMode;
-  legacy_path: string | null;
-  created_at: string;
-}
+// What the hooks service answers (the API and the CLI show these; their shapes are the schemas'),
+// each mapped from its row in one function, so no secret column leaves the service.
 
 /** A hook with the secret generated for it, to be shown once; undefined when none was generated. */
 export interface HookWithSecret {
   hook: Hook;
   generatedSecret: string | undefined;
-}
-
-export interface Delivery {
-  id: number;
-  hook: string;
-  external_id: string;
-  status: DeliveryStatus;
-  attempts: number;
-  received_at: string;
-  processed_at: string | null;
-  content_type: string;
-  sender_ip: string;
-  last_error: string | null;
-}
-
-/** One run of a delivery's handler. */
-export interface Attempt {
-  attempt: number;
-  started_at: string;
-  finished_at: string;
-  outcome: AttemptOutcome;
-  error: string | null;
-}
-
-export interface DeliveryDetail extends Delivery {
-  headers: Record<string, string>;
-  /** The raw body: as text when it is UTF-8, else base64. */
-  body: string;
-  body_encoding: 'utf8' | 'base64';
-  /** Every run of its handler, oldest first; a replay adds to it and numbers from 1 again. */
-  attempt_log: Attempt[];
 }
 
 export function hookRowToHook(row: HookRow): Hook {

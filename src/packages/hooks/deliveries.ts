@@ -1,9 +1,10 @@
 import { nowIso } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
-import { type Delivery, type DeliveryDetail, deliveryRowToDelivery, deliveryRowToDetail } from './api-objects.ts';
+import { deliveryRowToDelivery, deliveryRowToDetail } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
 import { DeliveryBusyError, DeliveryNotFoundError } from './errors.ts';
 import * as repository from './repository.ts';
+import type { Delivery, DeliveryDetail } from './schemas.ts';
 import type { DeliveryStatus } from './table.ts';
 
 /** Reading stored deliveries, and replaying them. */

@@ -1,11 +1,12 @@
 import { isUniqueViolation, nowIso } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
-import { type Hook, type HookWithSecret, hookRowToHook } from './api-objects.ts';
+import { type HookWithSecret, hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
 import { HookNotFoundError, HookTakenError, InvalidHookError } from './errors.ts';
 import { checkedMode, checkHandler, checkLegacyPath, checkName } from './hook-rules.ts';
 import { checkedSecret, onlySecret } from './hook-secrets.ts';
 import * as repository from './repository.ts';
+import type { Hook } from './schemas.ts';
 import type { HookRowUpdate } from './table.ts';
 
 export interface NewHook {

@@ -5,18 +5,12 @@ import { hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
 import { HookChangedError, HookSecretsUnreadableError, InvalidHookError } from './errors.ts';
 import * as repository from './repository.ts';
+import type { SecretRotation } from './schemas.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
 import type { HookRow } from './table.ts';
 import { secretWeakness, VERIFY_SCHEMES, type VerifyMode } from './verify/registry.ts';
 import type { SchemeSecret } from './verify/scheme.ts';
-
-export interface SecretRotation {
-  /** The new secret; generated when absent, except for Twilio whose auth token it must be. */
-  secret?: string;
-  /** How long the secrets it replaces keep verifying: `24h` by default, `0s` to drop them at once. */
-  overlap?: string;
-}
 
 export interface RotatedSecret extends HookWithSecret {
   /** When the secrets replaced stop verifying; null when they stopped at once. */

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/schemas.ts';
 import { VERIFY_MODES, type VerifyMode } from './verify/registry.ts';
 
@@ -41,6 +41,8 @@ export const HookSchema = Type.Object({
   created_at: TimestampSchema,
 });
 
+export type Hook = Static<typeof HookSchema>;
+
 export const HookPageSchema = PagedSchema(HookSchema);
 
 export const NewHookSchema = Type.Object(
@@ -72,6 +74,8 @@ export const SecretRotationSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export type SecretRotation = Static<typeof SecretRotationSchema>;
 
 export const RotatedHookSchema = Type.Object({
   ...HookWithSecretSchema.properties,
@@ -120,7 +124,20 @@ export const DeliverySchema = Type.Object({
   last_error: Type.Union([Type.String(), Type.Null()]),
 });
 
+export type Delivery = Static<typeof DeliverySchema>;
+
 export const DeliveryPageSchema = PagedSchema(DeliverySchema);
+
+/** One run of a delivery's handler. */
+const AttemptSchema = Type.Object({
+  attempt: Type.Integer({ minimum: 1, description: "The delivery's attempt count at this run: 1 for the first" }),
+  started_at: TimestampSchema,
+  finished_at: TimestampSchema,
+  outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+
+export type Attempt = Static<typeof AttemptSchema>;
 
 export const DeliveryDetailSchema = Type.Object({
   ...DeliverySchema.properties,
@@ -129,14 +146,9 @@ export const DeliveryDetailSchema = Type.Object({
   }),
   body: Type.String({ description: 'The raw body, as text when it is UTF-8, else base64' }),
   body_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
-  attempt_log: Type.Array(
-    Type.Object({
-      attempt: Type.Integer({ minimum: 1, description: "The delivery's attempt count at this run: 1 for the first" }),
-      started_at: TimestampSchema,
-      finished_at: TimestampSchema,
-      outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
-      error: Type.Union([Type.String(), Type.Null()]),
-    }),
-    { description: 'Every run of its handler, oldest first; a replay numbers from 1 again' },
-  ),
+  attempt_log: Type.Array(AttemptSchema, {
+    description: 'Every run of its handler, oldest first; a replay numbers from 1 again',
+  }),
 });
+
+export type DeliveryDetail = Static<typeof DeliveryDetailSchema>;
