@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/hooks.ts';
+import { redisAnswers, TEST_REDIS_URL } from './helpers/redis.ts';
 import { startTestServer } from './helpers/server.ts';
 
 const PAYLOAD = '{"type":"ping"}';
-const REDIS_URL = process.env.ENDPOINT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Whether Redis answers at REDIS_URL. */
-async function redisAnswers(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 describe('rate limits on /hooks', () => {
   it('answers 429 with Retry-After past ENDPOINT_HOOK_RATE_LIMIT calls a minute per hook and address', async (t) => {
     const server = await startTestServer(t, { env: { ENDPOINT_HOOK_RATE_LIMIT: '3', ENDPOINT_TRUST_PROXY: 'true' } });
@@ -54,8 +39,8 @@ describe('rate limits on /hooks', () => {
   });
 
   it('shares the count between processes through ENDPOINT_REDIS_URL', async (t) => {
-    if (!(await redisAnswers())) return t.skip(`no Redis at ${REDIS_URL}`);
-    const env = { ENDPOINT_HOOK_RATE_LIMIT: '2', ENDPOINT_REDIS_URL: REDIS_URL };
+    if (!(await redisAnswers())) return t.skip(`no Redis at ${TEST_REDIS_URL}`);
+    const env = { ENDPOINT_HOOK_RATE_LIMIT: '2', ENDPOINT_REDIS_URL: TEST_REDIS_URL };
     const first = await startTestServer(t, { env });
     const second = await startTestServer(t, { env });
     // Counters outlive the test for their minute, so each run uses a name of its own.

@@ -202,6 +202,13 @@ describe('GET /links', () => {
     assert.equal(response.headers.get('location'), '/user/login?next=%2Flinks%3Fq%3Dexample');
   });
 
+  it('sends an anonymous visitor to the login page before reading their query, even a bad one', async (t) => {
+    const server = await startTestServer(t);
+    const response = await new Client(server.url).get('/links?limit=0');
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/user/login?next=%2Flinks%3Flimit%3D0');
+  });
+
   it('lists messages newest first, each one’s links in the order written, with the masked sender and time', async (t) => {
     const server = await startTestServer(t);
     const hookId = await inboxHook(server);

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import { SAFE_METHODS } from './http.ts';
 import { HttpError } from './http-errors.ts';
-import { problemResponses } from './schemas.ts';
+import { CALLER, declaredPermission, guardFirst, permissionCheck } from './route-access.ts';
+import { CALLER_SECURITY, problemResponses } from './schemas.ts';
 
 /**
  * Cookie-authenticated API calls must not be forgeable from another site. Bodies are JSON
@@ -46,9 +47,36 @@ function documentScopeProblems(route: RouteOptions): void {
   route.schema = { ...schema, response: { ...problemResponses(...statuses), ...(schema.response as object) } };
 }
 
-/** What the /api/v1 scope adds: JSON bodies only, same-origin unsafe calls, no caching. */
+/**
+ * Guards a route with the permission it declares (see route-access.ts) and documents it: the
+ * callers it needs, `x-permission`, and the 403 for those who lack it.
+ */
+function guardRoute(route: RouteOptions, permissions: ReadonlyMap<string, string>): void {
+  const permission = declaredPermission(route, '/api', permissions);
+  if (permission === undefined) return;
+  guardFirst(route, permissionCheck(permission));
+  const schema = route.schema ?? {};
+  if (permission === CALLER) {
+    route.schema = { security: CALLER_SECURITY, ...schema };
+    return;
+  }
+  route.schema = {
+    security: CALLER_SECURITY,
+    ...schema,
+    'x-permission': permission,
+    response: { ...problemResponses(403), ...(schema.response as object) },
+  };
+}
+
+/**
+ * What the /api/v1 scope adds: every route declares who may call it and is guarded before its
+ * input is read; JSON bodies only, same-origin unsafe calls, no caching.
+ */
 export async function apiScope(api: FastifyInstance): Promise<void> {
-  api.addHook('onRoute', documentScopeProblems);
+  api.addHook('onRoute', (route) => {
+    guardRoute(route, api.permissions);
+    documentScopeProblems(route);
+  });
   api.removeContentTypeParser('text/plain');
   api.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -63,10 +63,3 @@ export async function requirePermission(request: FastifyRequest, permission: str
   if (!(await principal.can(permission))) throw new HttpError('forbidden', `requires permission ${permission}`);
   return principal;
 }
-
-/** A preHandler hook guarding a whole route or scope with one permission. */
-export function permissionGuard(permission: string) {
-  return async (request: FastifyRequest): Promise<void> => {
-    await requirePermission(request, permission);
-  };
-}

@@ -3,7 +3,8 @@ import { formatColumns } from '../../core/cli/columns.ts';
 import { everyPage, idOption, say } from '../../core/cli/output.ts';
 import { runAction } from '../../core/cli/run-action.ts';
 import type { CliContext } from '../../core/package.ts';
-import { type HooksService, VERIFY_MODES } from './service.ts';
+import type { HooksService } from './service.ts';
+import { VERIFY_MODES } from './verify/registry.ts';
 
 interface AddHookOptions {
   name: string;

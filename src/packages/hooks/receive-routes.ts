@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
 import { DeliveryRefusedError, HookSecretsUnreadableError } from './errors.ts';
+import { inlineAnswer } from './inline.ts';
 import { createHookRateLimit } from './rate-limit.ts';
 import { HookNameParamsSchema } from './schemas.ts';
 
@@ -67,12 +68,8 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
           url: publicUrl(request, config.publicUrl),
           senderIp: request.ip,
         });
-        if (received.inline) {
-          const { fallback } = received.inline;
-          // A redelivery's first run may still be going (or retried by the worker): never two at once.
-          const answer = received.duplicate ? fallback : await deliveryWorker.runInline(received.id, fallback);
-          return reply.code(200).type(answer.contentType).send(answer.body);
-        }
+        const answer = await inlineAnswer(received, deliveryWorker.runClaimed);
+        if (answer) return reply.code(200).type(answer.contentType).send(answer.body);
         return reply.code(received.duplicate ? 200 : 202).send({ id: received.id, status: received.status });
       } catch (error) {
         if (error instanceof DeliveryRefusedError) {

@@ -1,5 +1,6 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/schemas.ts';
+import { VERIFY_MODES, type VerifyMode } from './verify/registry.ts';
 
 // Field limits follow the column sizes in migrations/; the service checks the finer rules (name
 // and path shapes, known handlers, secret formats) so the API and the CLI refuse alike.
@@ -7,15 +8,13 @@ import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/s
 const TimestampSchema = Type.String({ format: 'date-time' });
 const NullableTimestampSchema = Type.Union([TimestampSchema, Type.Null()]);
 
-const VerifyModeSchema = Type.Union(
-  [
-    Type.Literal('token'),
-    Type.Literal('standard'),
-    Type.Literal('github'),
-    Type.Literal('twilio'),
-    Type.Literal('stripe'),
-  ],
-  { description: 'How calls are verified: an API token with hooks.call (no secret), or the sender’s signature' },
+// The modes are the registry's; Unsafe only gives the union its static type, which TypeBox
+// cannot infer from a list built at run time (the JSON Schema is the same anyOf of constants).
+const VerifyModeSchema = Type.Unsafe<VerifyMode>(
+  Type.Union(
+    VERIFY_MODES.map((mode) => Type.Literal(mode)),
+    { description: 'How calls are verified: an API token with hooks.call (no secret), or the sender’s signature' },
+  ),
 );
 
 const HandlerNameSchema = TextSchema({ minLength: 1, maxLength: 100, description: 'What runs on each delivery' });
@@ -41,6 +40,8 @@ export const HookSchema = Type.Object({
   legacy_path: Type.Union([Type.String(), Type.Null()], { description: 'An extra path the hook answers at' }),
   created_at: TimestampSchema,
 });
+
+export type Hook = Static<typeof HookSchema>;
 
 export const HookPageSchema = PagedSchema(HookSchema);
 
@@ -73,6 +74,8 @@ export const SecretRotationSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export type SecretRotation = Static<typeof SecretRotationSchema>;
 
 export const RotatedHookSchema = Type.Object({
   ...HookWithSecretSchema.properties,
@@ -121,7 +124,20 @@ export const DeliverySchema = Type.Object({
   last_error: Type.Union([Type.String(), Type.Null()]),
 });
 
+export type Delivery = Static<typeof DeliverySchema>;
+
 export const DeliveryPageSchema = PagedSchema(DeliverySchema);
+
+/** One run of a delivery's handler. */
+const AttemptSchema = Type.Object({
+  attempt: Type.Integer({ minimum: 1, description: "The delivery's attempt count at this run: 1 for the first" }),
+  started_at: TimestampSchema,
+  finished_at: TimestampSchema,
+  outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+
+export type Attempt = Static<typeof AttemptSchema>;
 
 export const DeliveryDetailSchema = Type.Object({
   ...DeliverySchema.properties,
@@ -130,14 +146,9 @@ export const DeliveryDetailSchema = Type.Object({
   }),
   body: Type.String({ description: 'The raw body, as text when it is UTF-8, else base64' }),
   body_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
-  attempt_log: Type.Array(
-    Type.Object({
-      attempt: Type.Integer({ minimum: 1, description: "The delivery's attempt count at this run: 1 for the first" }),
-      started_at: TimestampSchema,
-      finished_at: TimestampSchema,
-      outcome: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
-      error: Type.Union([Type.String(), Type.Null()]),
-    }),
-    { description: 'Every run of its handler, oldest first; a replay numbers from 1 again' },
-  ),
+  attempt_log: Type.Array(AttemptSchema, {
+    description: 'Every run of its handler, oldest first; a replay numbers from 1 again',
+  }),
 });
+
+export type DeliveryDetail = Static<typeof DeliveryDetailSchema>;

@@ -1,9 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-
-export type VerifyMode = 'token' | 'standard' | 'github' | 'twilio' | 'stripe';
-
-/** The modes verified by a signature over the body, with the hook's secrets. */
-export type SignatureMode = Exclude<VerifyMode, 'token'>;
+import type { VerifyMode } from './verify/registry.ts';
 
 export type DeliveryStatus = 'pending' | 'processing' | 'done' | 'failed';
 

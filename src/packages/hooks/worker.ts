@@ -160,19 +160,19 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
     },
 
     /**
-     * Runs the handler of a delivery that receiving claimed for an inline answer, inside the
-     * request; answers the handler's reply, or `fallback` when it fails (the worker retries it).
+     * Runs, inside the request, the handler of a delivery that receiving claimed for it (inline.ts
+     * decides when); answers the handler's reply, or undefined when there is none to give.
      */
-    async runInline(deliveryId: number, fallback: HandlerReply): Promise<HandlerReply> {
+    async runClaimed(deliveryId: number): Promise<HandlerReply | undefined> {
       try {
         const [delivery] = await claimedDeliveries(db, [deliveryId]);
-        if (!delivery) return fallback;
+        if (!delivery) return undefined;
         const [{ attempt, reply }] = await runAll([delivery]);
-        return (attempt.outcome === 'ok' && reply) || fallback;
+        return attempt.outcome === 'ok' ? reply : undefined;
       } catch (error) {
         // The delivery is committed: the sender hears OK, and the worker takes it once the claim lapses.
         log.error({ delivery: deliveryId, error: errorText(error) }, 'could not run an inline hook handler');
-        return fallback;
+        return undefined;
       }
     },
   };

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { loginRedirect } from '../../core/pages.ts';
+import { requireUser } from '../../core/auth.ts';
 import { PageQuerySchema, pageOf, TextSchema } from '../../core/schemas.ts';
 import { listLinks } from './service.ts';
 
@@ -23,21 +23,24 @@ function pageUrl(query: { q: string; limit: number }, offset: number): string {
 export async function pageRoutes(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/links', { schema: { hide: true, querystring: LinksQuerySchema } }, async (request, reply) => {
-    const { principal } = request;
-    if (principal.kind !== 'user') return loginRedirect(request, reply);
-    const q = request.query.q?.trim() ?? '';
-    const page = pageOf(request.query);
-    const links = await listLinks(app.db, q, page);
-    const { limit, offset } = page;
-    return reply.view('packages/links/templates/links.eta', {
-      principal,
-      csrfToken: reply.generateCsrf(),
-      q,
-      links,
-      // From past the end, Newer leads to the last page rather than to another empty one.
-      newer: offset > 0 ? pageUrl({ q, limit }, Math.max(0, Math.min(offset, links.total) - limit)) : undefined,
-      older: offset + limit < links.total ? pageUrl({ q, limit }, offset + limit) : undefined,
-    });
-  });
+  app.get(
+    '/links',
+    { config: { permission: 'caller' }, schema: { hide: true, querystring: LinksQuerySchema } },
+    async (request, reply) => {
+      const principal = requireUser(request);
+      const q = request.query.q?.trim() ?? '';
+      const page = pageOf(request.query);
+      const links = await listLinks(app.db, q, page);
+      const { limit, offset } = page;
+      return reply.view('packages/links/templates/links.eta', {
+        principal,
+        csrfToken: reply.generateCsrf(),
+        q,
+        links,
+        // From past the end, Newer leads to the last page rather than to another empty one.
+        newer: offset > 0 ? pageUrl({ q, limit }, Math.max(0, Math.min(offset, links.total) - limit)) : undefined,
+        older: offset + limit < links.total ? pageUrl({ q, limit }, offset + limit) : undefined,
+      });
+    },
+  );
 }

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { loginRedirect } from '../../core/pages.ts';
+import { requireUser } from '../../core/auth.ts';
 
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', { schema: { hide: true } }, async (request, reply) => {
-    const { principal } = request;
-    if (principal.kind !== 'user') return loginRedirect(request, reply);
+  app.get('/', { config: { permission: 'caller' }, schema: { hide: true } }, async (request, reply) => {
+    const principal = requireUser(request);
     return reply.view('packages/public/templates/home.eta', {
       principal,
       csrfToken: reply.generateCsrf(),

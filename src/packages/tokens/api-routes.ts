@@ -1,25 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireUser } from '../../core/auth.ts';
 import { HttpError } from '../../core/http-errors.ts';
-import { CALLER_SECURITY, IdParamsSchema, NoContentSchema, pageOf, problemResponses } from '../../core/schemas.ts';
+import { IdParamsSchema, NoContentSchema, pageOf, problemResponses } from '../../core/schemas.ts';
 import { CreatedTokenSchema, NewTokenSchema, TokenPageSchema, TokenQuerySchema } from './schemas.ts';
 
 const tags = ['tokens'];
-const security = CALLER_SECURITY;
 
 /** Creating, listing and revoking API tokens under /api/v1/tokens. */
 export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { tokens } = app;
 
-  // Who the caller is is settled before their input is read, so anonymous callers get 401
-  // (and tokens trying to make tokens 403) rather than a 400 about their body.
-  app.addHook('preValidation', async (request) => {
-    requireUser(request);
-  });
-
   app.post(
     '/tokens',
     {
+      config: { permission: 'caller' },
+      // After the scope's login check and still before the body is read, so tokens trying to make
+      // tokens get 403 rather than a 400 about their body.
       preValidation: async (request) => {
         // A leaked token must not be able to mint more: making one takes a logged-in session.
         if (requireUser(request).via === 'token') {
@@ -45,9 +41,9 @@ export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tokens',
     {
+      config: { permission: 'caller' },
       schema: {
         tags,
-        security,
         summary: "Your tokens, newest first; everyone's with tokens.view",
         description: 'Revoked tokens are not listed. Neither the token nor its hash is ever shown.',
         querystring: TokenQuerySchema,
@@ -68,9 +64,9 @@ export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/tokens/:id',
     {
+      config: { permission: 'caller' },
       schema: {
         tags,
-        security,
         summary: "Revoke a token: yours, or anyone's with tokens.delete",
         description: "It stops working on its next request. Another user's token is a 404 without tokens.delete.",
         params: IdParamsSchema,

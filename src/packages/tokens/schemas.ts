@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { IdSchema, PagedSchema, PageQuerySchema, TextSchema } from '../../core/schemas.ts';
 
 // Field limits follow the column sizes in migrations/, so nothing valid here fails in the database.
@@ -36,6 +36,9 @@ export const CreatedTokenSchema = Type.Object({
   token: Type.String({ description: 'The token itself: shown in this answer only, never again' }),
 });
 
+/** A token just made: the one answer that carries the token itself. */
+export type CreatedToken = Static<typeof CreatedTokenSchema>;
+
 export const TokenSchema = Type.Object({
   id: IdSchema,
   user_id: IdSchema,
@@ -47,6 +50,9 @@ export const TokenSchema = Type.Object({
   expires_at: MaybeTimestampSchema,
   last_used_at: Type.Union([TimestampSchema, Type.Null()], { description: 'Updated at most once a minute' }),
 });
+
+/** A token as lists show it: never the token, never its hash. */
+export type ApiToken = Static<typeof TokenSchema>;
 
 export const TokenPageSchema = PagedSchema(TokenSchema);
 

@@ -14,31 +14,8 @@ import {
 } from './errors.ts';
 import type { TokenWithOwner } from './repository.ts';
 import * as repo from './repository.ts';
+import type { ApiToken, CreatedToken } from './schemas.ts';
 import { isTokenShaped, newToken, shownPrefix } from './secret.ts';
-
-/** A token as lists show it: never the token, never its hash. */
-export interface ApiToken {
-  id: number;
-  user_id: number;
-  username: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-}
-
-/** A token just made: the one answer that carries the token itself. */
-export interface CreatedToken {
-  id: number;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  created_at: string;
-  expires_at: string | null;
-  token: string;
-}
 
 export interface TokenInput {
   name: string;

@@ -27,6 +27,9 @@ export const UserSchema = Type.Object({
   last_login_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
+/** A user as the API shows it; never carries the password hash. */
+export type User = Static<typeof UserSchema>;
+
 export const UserPageSchema = PagedSchema(UserSchema);
 
 // Login takes any string a stored username could be (the CLI is less strict than the API),
@@ -48,6 +51,8 @@ export const NewUserSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export type NewUser = Static<typeof NewUserSchema>;
+
 export const UserChangesSchema = Type.Object(
   {
     first_name: Type.Optional(NameSchema),
@@ -64,11 +69,16 @@ export const UserChangesSchema = Type.Object(
 
 export type UserChangesBody = Static<typeof UserChangesSchema>;
 
+/** What the service changes: the body less `current_password`, which only the route checks. */
+export type UserChanges = Omit<UserChangesBody, 'current_password'>;
+
 export const GroupSchema = Type.Object({
   id: IdSchema,
   name: Type.String(),
   description: Type.String(),
 });
+
+export type Group = Static<typeof GroupSchema>;
 
 export const GroupPageSchema = PagedSchema(GroupSchema);
 
@@ -80,10 +90,14 @@ export const NewGroupSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export type NewGroup = Static<typeof NewGroupSchema>;
+
 export const GroupChangesSchema = Type.Object(
   { name: Type.Optional(GroupNameSchema), description: Type.Optional(GroupDescriptionSchema) },
   { additionalProperties: false },
 );
+
+export type GroupChanges = Static<typeof GroupChangesSchema>;
 
 export const MemberParamsSchema = Type.Object({ id: IdSchema, userId: IdSchema });
 

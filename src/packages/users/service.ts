@@ -13,45 +13,10 @@ import {
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, needsRehash, passwordWeakness, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
+import type { Group, GroupChanges, NewGroup, NewUser, User, UserChanges } from './schemas.ts';
 import { deleteUserSessions } from './session-repository.ts';
 import type { GroupRow, UserRow } from './table.ts';
 import { usernameKey } from './username-key.ts';
-
-/** A user as the API shows it; never carries the password hash. */
-export interface User {
-  id: number;
-  username: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  active: boolean;
-  groups: string[];
-  created_at: string;
-  last_login_at: string | null;
-}
-
-export interface Group {
-  id: number;
-  name: string;
-  description: string;
-}
-
-export interface NewUser {
-  username: string;
-  password: string;
-  first_name?: string;
-  last_name?: string;
-  email?: string;
-  active?: boolean;
-}
-
-export interface UserChanges {
-  first_name?: string;
-  last_name?: string;
-  email?: string;
-  active?: boolean;
-  password?: string;
-}
 
 export { type Actor, ADMIN_GROUP, OPERATOR } from './authority.ts';
 
@@ -317,7 +282,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return authority.access(db, userId);
     },
 
-    async createGroup(actor: Actor, input: { name: string; description?: string }): Promise<Group> {
+    async createGroup(actor: Actor, input: NewGroup): Promise<Group> {
       authority.assertMayName(actor, undefined, input.name);
       if (await repo.findGroupByName(db, input.name)) throw new GroupNameTakenError(input.name);
       try {
@@ -346,7 +311,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return { items: rows.map(groupRowToGroup), total, ...page };
     },
 
-    async updateGroup(actor: Actor, id: number, changes: { name?: string; description?: string }): Promise<Group> {
+    async updateGroup(actor: Actor, id: number, changes: GroupChanges): Promise<Group> {
       try {
         const row = await db.transaction().execute(async (trx) => {
           await repo.lockAuthority(trx);

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { permissionGuard } from '../../../core/auth.ts';
-import { CALLER_SECURITY, IdParamsSchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import { IdParamsSchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import {
   DeliveryDetailSchema,
   DeliveryPageSchema,
@@ -10,7 +9,6 @@ import {
 } from '../schemas.ts';
 
 const tags = ['hooks'];
-const security = CALLER_SECURITY;
 
 /** What hooks received: a hook's deliveries, one delivery in full, replaying one. */
 export const apiDeliveries: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,10 +17,9 @@ export const apiDeliveries: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/hooks/:name/deliveries',
     {
-      preValidation: permissionGuard('hooks.view'),
+      config: { permission: 'hooks.view' },
       schema: {
         tags,
-        security,
         summary: "A hook's stored deliveries, newest first (hooks.view)",
         params: HookNameParamsSchema,
         querystring: DeliveryQuerySchema,
@@ -35,10 +32,9 @@ export const apiDeliveries: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/deliveries/:id',
     {
-      preValidation: permissionGuard('hooks.view'),
+      config: { permission: 'hooks.view' },
       schema: {
         tags,
-        security,
         summary: 'A stored delivery with its headers and raw body (hooks.view)',
         params: IdParamsSchema,
         response: { 200: DeliveryDetailSchema, ...problemResponses(400, 401, 403, 404) },
@@ -50,10 +46,9 @@ export const apiDeliveries: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/deliveries/:id/replay',
     {
-      preValidation: permissionGuard('hooks.change'),
+      config: { permission: 'hooks.change' },
       schema: {
         tags,
-        security,
         summary: "Run a delivery's handler again from scratch (hooks.change)",
         description:
           'Pending again with 0 attempts, due now, last error cleared; its attempt log is kept. 409 while it is ' +

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { permissionGuard } from '../../../core/auth.ts';
-import { CALLER_SECURITY, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import { NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import type { HookWithSecret } from '../api-objects.ts';
 import {
   HookChangesSchema,
   HookNameParamsSchema,
@@ -12,10 +12,8 @@ import {
   RotatedHookSchema,
   SecretRotationSchema,
 } from '../schemas.ts';
-import type { HookWithSecret } from '../service.ts';
 
 const tags = ['hooks'];
-const security = CALLER_SECURITY;
 
 /** The hook, and its secret only when one was generated: the one time it is ever shown. */
 function withSecret({ hook, generatedSecret }: HookWithSecret) {
@@ -35,10 +33,9 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/hooks',
     {
-      preValidation: permissionGuard('hooks.view'),
+      config: { permission: 'hooks.view' },
       schema: {
         tags,
-        security,
         summary: 'Hooks, by name (hooks.view); never their secrets',
         querystring: PageQuerySchema,
         response: { 200: HookPageSchema, ...problemResponses(400, 401, 403) },
@@ -50,10 +47,9 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/hooks',
     {
-      preValidation: permissionGuard('hooks.add'),
+      config: { permission: 'hooks.add' },
       schema: {
         tags,
-        security,
         summary: 'Create a hook at POST /hooks/<name> (hooks.add)',
         description: 'A generated secret is in this answer only (`secret`); a given one is never shown back.',
         body: NewHookSchema,
@@ -69,10 +65,9 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/hooks/:name',
     {
-      preValidation: permissionGuard('hooks.view'),
+      config: { permission: 'hooks.view' },
       schema: {
         tags,
-        security,
         summary: 'A hook (hooks.view); never its secrets',
         params: HookNameParamsSchema,
         response: { 200: HookSchema, ...problemResponses(400, 401, 403, 404) },
@@ -84,10 +79,9 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/hooks/:name',
     {
-      preValidation: permissionGuard('hooks.change'),
+      config: { permission: 'hooks.change' },
       schema: {
         tags,
-        security,
         summary: "Change a hook's handler, legacy path or verification mode (hooks.change)",
         description:
           'A new verify mode replaces every secret at once with its own (`secret`, or one generated and shown in ' +
@@ -106,10 +100,10 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/hooks/:name/rotate-secret',
     {
-      preValidation: [permissionGuard('hooks.change'), noBodyAsEmpty],
+      config: { permission: 'hooks.change' },
+      preValidation: noBodyAsEmpty,
       schema: {
         tags,
-        security,
         summary: "Rotate a hook's secret; the old one keeps verifying for the overlap (hooks.change)",
         description:
           'The new secret is `secret` as given, or generated and shown in this answer only. The replaced ones ' +
@@ -128,10 +122,9 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/hooks/:name',
     {
-      preValidation: permissionGuard('hooks.delete'),
+      config: { permission: 'hooks.delete' },
       schema: {
         tags,
-        security,
         summary: 'Delete a hook and every delivery it holds (hooks.delete)',
         params: HookNameParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },

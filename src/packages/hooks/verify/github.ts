@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   decodeHex,
   digestsEqual,
@@ -8,6 +8,7 @@ import {
   SIGNATURE_INVALID,
   type VerifyResult,
 } from './common.ts';
+import { MIN_TEXT_SECRET_LENGTH, type VerifyScheme } from './scheme.ts';
 
 const PREFIX = 'sha256=';
 
@@ -39,3 +40,15 @@ export function verifyGithub({ body, headers, secrets }: GithubInput): VerifyRes
     event: headerValue(headers, 'x-github-event'),
   };
 }
+
+export const githubScheme: VerifyScheme = {
+  verify: verifyGithub,
+  secret: {
+    generate: () => randomBytes(32).toString('hex'),
+    // GitHub takes any text as the key and sets no minimum.
+    weakness: (secret) =>
+      secret.length < MIN_TEXT_SECRET_LENGTH
+        ? `a github secret must be at least ${MIN_TEXT_SECRET_LENGTH} characters`
+        : undefined,
+  },
+};

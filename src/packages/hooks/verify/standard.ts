@@ -11,10 +11,13 @@ import {
   type VerifyResult,
   withinTolerance,
 } from './common.ts';
+import type { VerifyScheme } from './scheme.ts';
 
 // Standard Webhooks (https://www.standardwebhooks.com/): HMAC-SHA256 over `${id}.${timestamp}.${body}`.
 const SECRET_PREFIX = 'whsec_';
 const TOLERANCE_SECONDS = 5 * 60;
+// Standard Webhooks asks for 24 to 64 random bytes; a longer key is no weaker, so it is accepted.
+const MIN_STANDARD_KEY_BYTES = 24;
 
 export interface StandardInput {
   body: Buffer;
@@ -74,3 +77,18 @@ function v1Signatures(header: string): Buffer[] {
   }
   return signatures;
 }
+
+export const standardScheme: VerifyScheme = {
+  verify: verifyStandard,
+  secret: {
+    generate: generateStandardSecret,
+    weakness(secret) {
+      const key = standardSecretKey(secret);
+      if (key === undefined) return 'a standard secret must be whsec_ followed by base64';
+      if (key.length < MIN_STANDARD_KEY_BYTES) {
+        return `a standard secret must hold at least ${MIN_STANDARD_KEY_BYTES} bytes (whsec_ and 32 base64 characters), not ${key.length}`;
+      }
+      return undefined;
+    },
+  },
+};

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   decodeHex,
   digestsEqual,
@@ -11,8 +11,10 @@ import {
   type VerifyResult,
   withinTolerance,
 } from './common.ts';
+import { MIN_TEXT_SECRET_LENGTH, type VerifyScheme } from './scheme.ts';
 
 const TOLERANCE_SECONDS = 300;
+const SECRET_PREFIX = 'whsec_';
 
 export interface StripeInput {
   body: Buffer;
@@ -75,3 +77,17 @@ function eventId(body: Buffer): string | undefined {
     return undefined;
   }
 }
+
+export const stripeScheme: VerifyScheme = {
+  verify: verifyStripe,
+  secret: {
+    generate: () => SECRET_PREFIX + randomBytes(32).toString('base64url'),
+    // Stripe takes any text as the key and sets no minimum; its own prefix adds nothing to guess.
+    weakness(secret) {
+      const key = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+      return key.length < MIN_TEXT_SECRET_LENGTH
+        ? `a stripe secret must be at least ${MIN_TEXT_SECRET_LENGTH} characters after any whsec_`
+        : undefined;
+    },
+  },
+};

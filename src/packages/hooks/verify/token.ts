@@ -1,11 +1,6 @@
 import { bearerCredentials } from '../../tokens/index.ts';
 import { headerValue, type RequestHeaders, type VerifyResult } from './common.ts';
-
-/**
- * Whether an API token may call token-verified hooks now; undefined for a token that is no good
- * (unknown, expired, revoked, or its owner inactive).
- */
-export type TokenCheck = (token: string) => Promise<boolean | undefined>;
+import type { TokenCheck, VerifyScheme } from './scheme.ts';
 
 /**
  * Verifies a `token` hook call: `Authorization: Bearer <API token>` whose scopes and owner both
@@ -20,3 +15,8 @@ export async function verifyToken(headers: RequestHeaders, mayCall: TokenCheck |
   if (!permitted) return { ok: false, reason: 'not permitted' };
   return { ok: true, deliveryId: headerValue(headers, 'idempotency-key') };
 }
+
+export const tokenScheme: VerifyScheme = {
+  verify: ({ headers, tokenMayCall }) => verifyToken(headers, tokenMayCall),
+  secret: { none: 'its callers send API tokens with scope hooks.call' },
+};

@@ -9,6 +9,7 @@ import {
   SIGNATURE_INVALID,
   type VerifyResult,
 } from './common.ts';
+import type { VerifyScheme } from './scheme.ts';
 
 type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
 
@@ -173,3 +174,16 @@ function withLegacyQuery(url: string): string {
   if (queryStart === -1 || queryStart === url.length - 1) return url;
   return `${url.slice(0, queryStart)}?${stringifyQuery(parseQuery(url.slice(queryStart + 1)))}`;
 }
+
+// Twilio signs with the account's auth token, always 32 hexadecimal characters: anything else
+// is a paste of something else (the account SID, an API key) that would verify nothing.
+const AUTH_TOKEN = /^[0-9a-fA-F]{32}$/;
+
+export const twilioScheme: VerifyScheme = {
+  verify: verifyTwilio,
+  secret: {
+    issuedAs: 'the Twilio auth token',
+    weakness: (secret) =>
+      AUTH_TOKEN.test(secret) ? undefined : "a twilio secret is the account's auth token: 32 hexadecimal characters",
+  },
+};

@@ -3,8 +3,8 @@ import { formatColumns } from '../../../core/cli/columns.ts';
 import { everyPage, say } from '../../../core/cli/output.ts';
 import { CliError, runAction } from '../../../core/cli/run-action.ts';
 import type { CliContext } from '../../../core/package.ts';
-import { NewGroupSchema } from '../schemas.ts';
-import { ADMIN_GROUP, type Group, OPERATOR, type UsersService } from '../service.ts';
+import { type Group, NewGroupSchema } from '../schemas.ts';
+import { ADMIN_GROUP, OPERATOR, type UsersService } from '../service.ts';
 import { checkInput, usersService } from './shared.ts';
 
 interface MemberOptions {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireUser } from '../../../core/auth.ts';
-import { CALLER_SECURITY, NoContentSchema, problemResponses } from '../../../core/schemas.ts';
+import { NoContentSchema, problemResponses } from '../../../core/schemas.ts';
 import { CredentialsSchema, UserSchema } from '../schemas.ts';
 import { logIn, logOut } from '../session-cookie.ts';
 
@@ -13,6 +13,7 @@ export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/users/authenticate',
     {
+      config: { public: true },
       schema: {
         tags,
         summary: 'Log in: answers the user and sets the session cookie',
@@ -27,6 +28,7 @@ export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/users/logout',
     {
+      config: { public: true },
       schema: {
         tags,
         summary: 'End the session on the server; 204 even without one',
@@ -42,10 +44,10 @@ export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users/authenticated_user',
     {
+      config: { permission: 'caller' },
       schema: {
         tags,
         summary: 'The caller',
-        security: CALLER_SECURITY,
         response: { 200: UserSchema, ...problemResponses(401) },
       },
     },

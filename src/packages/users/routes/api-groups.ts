@@ -1,18 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { permissionGuard } from '../../../core/auth.ts';
-import {
-  CALLER_SECURITY,
-  IdParamsSchema,
-  NoContentSchema,
-  PageQuerySchema,
-  pageOf,
-  problemResponses,
-} from '../../../core/schemas.ts';
+import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { GroupChangesSchema, GroupPageSchema, GroupSchema, NewGroupSchema } from '../schemas.ts';
 import { callerActor } from './caller-actor.ts';
 
 const tags = ['groups'];
-const security = CALLER_SECURITY;
 
 /** Groups themselves; their members and grants are in api-memberships.ts and api-permissions.ts. */
 export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
@@ -21,10 +12,9 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups',
     {
-      preValidation: permissionGuard('groups.view'),
+      config: { permission: 'groups.view' },
       schema: {
         tags,
-        security,
         summary: 'Groups, by name (groups.view)',
         querystring: PageQuerySchema,
         response: { 200: GroupPageSchema, ...problemResponses(400, 401, 403) },
@@ -36,10 +26,9 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/groups',
     {
-      preValidation: permissionGuard('groups.add'),
+      config: { permission: 'groups.add' },
       schema: {
         tags,
-        security,
         summary: 'Create a group (groups.add)',
         body: NewGroupSchema,
         response: { 201: GroupSchema, ...problemResponses(400, 401, 403, 409) },
@@ -51,10 +40,9 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups/:id',
     {
-      preValidation: permissionGuard('groups.view'),
+      config: { permission: 'groups.view' },
       schema: {
         tags,
-        security,
         summary: 'A group (groups.view)',
         params: IdParamsSchema,
         response: { 200: GroupSchema, ...problemResponses(400, 401, 403, 404) },
@@ -66,10 +54,9 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/groups/:id',
     {
-      preValidation: permissionGuard('groups.change'),
+      config: { permission: 'groups.change' },
       schema: {
         tags,
-        security,
         summary: 'Rename a group or change its description (groups.change)',
         description: 'Naming a group admin needs every permission (403); group admin keeps its name (409).',
         params: IdParamsSchema,
@@ -83,10 +70,9 @@ export const apiGroups: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/groups/:id',
     {
-      preValidation: permissionGuard('groups.delete'),
+      config: { permission: 'groups.delete' },
       schema: {
         tags,
-        security,
         summary: 'Delete a group; its members lose what it granted (groups.delete)',
         description: 'Group admin cannot be deleted (409).',
         params: IdParamsSchema,

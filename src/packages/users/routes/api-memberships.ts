@@ -1,19 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { permissionGuard } from '../../../core/auth.ts';
 import { HttpError } from '../../../core/http-errors.ts';
-import {
-  CALLER_SECURITY,
-  IdParamsSchema,
-  NoContentSchema,
-  PageQuerySchema,
-  pageOf,
-  problemResponses,
-} from '../../../core/schemas.ts';
+import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { MemberParamsSchema, UserPageSchema } from '../schemas.ts';
 import { callerActor } from './caller-actor.ts';
 
 const tags = ['groups'];
-const security = CALLER_SECURITY;
 
 /** A group's members: `PUT` adds one (idempotent), `DELETE` removes one. */
 export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,10 +13,9 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups/:id/members',
     {
-      preValidation: permissionGuard('groups.view'),
+      config: { permission: 'groups.view' },
       schema: {
         tags,
-        security,
         summary: "A group's members, by username (groups.view)",
         params: IdParamsSchema,
         querystring: PageQuerySchema,
@@ -38,10 +28,9 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/groups/:id/members/:userId',
     {
-      preValidation: permissionGuard('groups.change'),
+      config: { permission: 'groups.change' },
       schema: {
         tags,
-        security,
         summary: 'Add a user to a group; 204 if they already are a member (groups.change)',
         description: '403 unless you hold every permission the group gives and every one the user holds.',
         params: MemberParamsSchema,
@@ -57,10 +46,9 @@ export const apiMemberships: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/groups/:id/members/:userId',
     {
-      preValidation: permissionGuard('groups.change'),
+      config: { permission: 'groups.change' },
       schema: {
         tags,
-        security,
         summary: 'Remove a user from a group; 404 if they are not a member (groups.change)',
         description:
           '403 unless you hold every permission the user holds; 409 for the last active admin leaving admin.',

@@ -1,18 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { permissionGuard } from '../../../core/auth.ts';
 import { HttpError } from '../../../core/http-errors.ts';
-import {
-  CALLER_SECURITY,
-  IdParamsSchema,
-  NoContentSchema,
-  PageQuerySchema,
-  pageOf,
-  problemResponses,
-} from '../../../core/schemas.ts';
+import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { CodenamePageSchema, GrantParamsSchema, PermissionPageSchema } from '../schemas.ts';
 import { callerActor } from './caller-actor.ts';
-
-const security = CALLER_SECURITY;
 
 /** One page of a short list that lives in memory; answers the usual list shape. */
 function pageOfList<T>(all: T[], query: { limit?: number; offset?: number }) {
@@ -28,9 +18,9 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/permissions',
     {
+      config: { permission: 'caller' },
       schema: {
         tags: ['permissions'],
-        security,
         summary: 'Every permission the installed packages declare, by codename (any logged-in user)',
         querystring: PageQuerySchema,
         response: { 200: PermissionPageSchema, ...problemResponses(400, 401) },
@@ -42,10 +32,9 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups/:id/permissions',
     {
-      preValidation: permissionGuard('groups.view'),
+      config: { permission: 'groups.view' },
       schema: {
         tags: ['groups'],
-        security,
         summary: 'The codenames a group is granted (groups.view); group admin holds all, granted or not',
         params: IdParamsSchema,
         querystring: PageQuerySchema,
@@ -58,10 +47,9 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/groups/:id/permissions/:codename',
     {
-      preValidation: permissionGuard('groups.change'),
+      config: { permission: 'groups.change' },
       schema: {
         tags: ['groups'],
-        security,
         summary: 'Grant a permission to a group; 400 for an undeclared codename (groups.change)',
         description: '403 unless you hold every permission the group would then give.',
         params: GrantParamsSchema,
@@ -77,10 +65,9 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/groups/:id/permissions/:codename',
     {
-      preValidation: permissionGuard('groups.change'),
+      config: { permission: 'groups.change' },
       schema: {
         tags: ['groups'],
-        security,
         summary: "Revoke a group's permission; its members lose it on their next request (groups.change)",
         params: GrantParamsSchema,
         response: { 204: NoContentSchema, ...problemResponses(400, 401, 403, 404) },

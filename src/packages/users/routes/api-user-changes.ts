@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { requireUser, type UserPrincipal } from '../../../core/auth.ts';
 import { HttpError } from '../../../core/http-errors.ts';
-import { CALLER_SECURITY, IdParamsSchema, problemResponses } from '../../../core/schemas.ts';
+import { IdParamsSchema, problemResponses } from '../../../core/schemas.ts';
 import { type UserChangesBody, UserChangesSchema, UserSchema } from '../schemas.ts';
 import { callerActor } from './caller-actor.ts';
 
@@ -42,9 +42,9 @@ export const apiUserChanges: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/users/:id',
     {
+      config: { permission: 'caller' },
       schema: {
         tags: ['users'],
-        security: CALLER_SECURITY,
         summary: 'Change a user: yourself, or anyone with users.change',
         description:
           "A new password ends the user's other sessions (the one making the change stays); deactivating ends them all. " +

@@ -1,18 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { permissionGuard, requirePermission, requireUser } from '../../../core/auth.ts';
-import {
-  CALLER_SECURITY,
-  IdParamsSchema,
-  NoContentSchema,
-  PageQuerySchema,
-  pageOf,
-  problemResponses,
-} from '../../../core/schemas.ts';
+import { requirePermission, requireUser } from '../../../core/auth.ts';
+import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { NewUserSchema, UserPageSchema, UserSchema } from '../schemas.ts';
 import { callerActor } from './caller-actor.ts';
 
 const tags = ['users'];
-const security = CALLER_SECURITY;
 
 /** Listing, creating, reading and deleting users; changes are in api-user-changes.ts. */
 export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
@@ -23,10 +15,9 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
     app.get(
       url,
       {
-        preValidation: permissionGuard('users.view'),
+        config: { permission: 'users.view' },
         schema: {
           tags,
-          security,
           summary: 'Users, newest first (users.view)',
           querystring: PageQuerySchema,
           response: { 200: UserPageSchema, ...problemResponses(400, 401, 403) },
@@ -38,10 +29,9 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       url,
       {
-        preValidation: permissionGuard('users.add'),
+        config: { permission: 'users.add' },
         schema: {
           tags,
-          security,
           summary: 'Create a user (users.add)',
           body: NewUserSchema,
           response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409) },
@@ -54,9 +44,9 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users/:id',
     {
+      config: { permission: 'caller' },
       schema: {
         tags,
-        security,
         summary: 'A user: yourself, or anyone with users.view',
         params: IdParamsSchema,
         response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404) },
@@ -73,10 +63,9 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/users/:id',
     {
-      preValidation: permissionGuard('users.delete'),
+      config: { permission: 'users.delete' },
       schema: {
         tags,
-        security,
         summary: 'Delete a user (users.delete); not yourself',
         description: '403 unless you hold every permission the user holds; 409 for the last active admin.',
         params: IdParamsSchema,

@@ -42,15 +42,19 @@ function throttledMessage(error: LoginThrottledError): string {
 export async function loginPage(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/user/login', { schema: { hide: true, querystring: LoginQuerySchema } }, async (request, reply) => {
-    const next = safeNextPath(request.query.next);
-    if (request.principal.kind === 'user') return reply.redirect(next, 303);
-    return renderForm(reply, 200, { next });
-  });
+  app.get(
+    '/user/login',
+    { config: { public: true }, schema: { hide: true, querystring: LoginQuerySchema } },
+    async (request, reply) => {
+      const next = safeNextPath(request.query.next);
+      if (request.principal.kind === 'user') return reply.redirect(next, 303);
+      return renderForm(reply, 200, { next });
+    },
+  );
 
   app.post(
     '/user/login',
-    { schema: { hide: true, querystring: LoginQuerySchema, body: LoginBodySchema } },
+    { config: { public: true }, schema: { hide: true, querystring: LoginQuerySchema, body: LoginBodySchema } },
     async (request, reply) => {
       const next = safeNextPath(request.query.next);
       const { username = '', password = '' } = request.body ?? {};

@@ -6,7 +6,7 @@ import { logOut } from '../session-cookie.ts';
  * page embedding an image of it. GET only shows the confirmation form.
  */
 export async function logoutPage(app: FastifyInstance): Promise<void> {
-  app.get('/user/logout', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/user/logout', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     if (request.principal.kind !== 'user') return reply.redirect('/user/login', 303);
     return reply.view('packages/users/templates/logout.eta', {
       principal: request.principal,
@@ -14,7 +14,7 @@ export async function logoutPage(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post('/user/logout', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/user/logout', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     await logOut(request, reply);
     return reply.redirect('/user/login', 303);
   });

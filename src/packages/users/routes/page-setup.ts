@@ -65,37 +65,45 @@ function renderForm(
 export async function setupPage(instance: FastifyInstance): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/setup', { schema: { hide: true, querystring: SetupQuerySchema } }, async (request, reply) => {
-    const { token } = request.query;
-    await assertSetupOpen(instance, token);
-    return renderForm(reply, 200, { token: token ?? '' });
-  });
+  app.get(
+    '/setup',
+    { config: { public: true }, schema: { hide: true, querystring: SetupQuerySchema } },
+    async (request, reply) => {
+      const { token } = request.query;
+      await assertSetupOpen(instance, token);
+      return renderForm(reply, 200, { token: token ?? '' });
+    },
+  );
 
-  app.post('/setup', { schema: { hide: true, body: SetupBodySchema } }, async (request, reply) => {
-    const { token, username = '', password = '', password_again: passwordAgain = '' } = request.body ?? {};
-    await assertSetupOpen(instance, token);
-    const name = username.trim();
-    const form = { token: token ?? '', username };
-    if (!name || !password) {
-      return renderForm(reply, 400, { ...form, error: 'Enter a username and a password.' });
-    }
-    if (password !== passwordAgain) {
-      return renderForm(reply, 400, { ...form, error: 'The two passwords differ.' });
-    }
-    // Two different usernames posted at the same moment could both pass the count check above
-    // and both become admins; only the unique index stops the same name twice. The window is the
-    // time one password hash takes, the token holder is the only one who can open it, and the
-    // result is one more admin they created themselves, so it is accepted rather than locked.
-    let userId: number;
-    try {
-      userId = (await app.users.createUser({ username: name, password })).id;
-    } catch (error) {
-      if (!(error instanceof WeakPasswordError)) throw error;
-      return renderForm(reply, 400, { ...form, error: `The ${error.message}.` });
-    }
-    // The holder of the setup token is the operator: the first admin is theirs to make.
-    await app.users.addMember(OPERATOR, await adminGroupId(app.users), userId);
-    await logIn(request, reply, name, password);
-    return reply.redirect('/', 303);
-  });
+  app.post(
+    '/setup',
+    { config: { public: true }, schema: { hide: true, body: SetupBodySchema } },
+    async (request, reply) => {
+      const { token, username = '', password = '', password_again: passwordAgain = '' } = request.body ?? {};
+      await assertSetupOpen(instance, token);
+      const name = username.trim();
+      const form = { token: token ?? '', username };
+      if (!name || !password) {
+        return renderForm(reply, 400, { ...form, error: 'Enter a username and a password.' });
+      }
+      if (password !== passwordAgain) {
+        return renderForm(reply, 400, { ...form, error: 'The two passwords differ.' });
+      }
+      // Two different usernames posted at the same moment could both pass the count check above
+      // and both become admins; only the unique index stops the same name twice. The window is the
+      // time one password hash takes, the token holder is the only one who can open it, and the
+      // result is one more admin they created themselves, so it is accepted rather than locked.
+      let userId: number;
+      try {
+        userId = (await app.users.createUser({ username: name, password })).id;
+      } catch (error) {
+        if (!(error instanceof WeakPasswordError)) throw error;
+        return renderForm(reply, 400, { ...form, error: `The ${error.message}.` });
+      }
+      // The holder of the setup token is the operator: the first admin is theirs to make.
+      await app.users.addMember(OPERATOR, await adminGroupId(app.users), userId);
+      await logIn(request, reply, name, password);
+      return reply.redirect('/', 303);
+    },
+  );
 }

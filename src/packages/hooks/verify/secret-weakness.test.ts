@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { secretWeakness } from './secret-strength.ts';
-import type { SignatureMode } from './table.ts';
-import { generateStandardSecret } from './verify/standard.ts';
+import { secretWeakness, type VerifyMode } from './registry.ts';
+import { generateStandardSecret } from './standard.ts';
 
 describe('secretWeakness', () => {
-  const refused: [SignatureMode, string, RegExp][] = [
+  const refused: [VerifyMode, string, RegExp][] = [
     ['standard', 'whsec_AA==', /at least 24 bytes .*, not 1$/],
     ['standard', `whsec_${randomBytes(23).toString('base64')}`, /at least 24 bytes/],
     ['standard', 'not base64!', /whsec_ followed by base64/],
@@ -22,7 +21,7 @@ describe('secretWeakness', () => {
     });
   }
 
-  const accepted: [SignatureMode, string][] = [
+  const accepted: [VerifyMode, string][] = [
     ['standard', generateStandardSecret()],
     ['standard', randomBytes(24).toString('base64')],
     ['standard', `whsec_${randomBytes(64).toString('base64')}`],
