@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ValidateFunction } from 'ajv';
 import { addHook, postHook, signedHeaders } from './helpers/hooks.ts';
-import { Client } from './helpers/http.ts';
+import type { Client } from './helpers/http.ts';
 import {
   createAjv,
   type JsonSchema,
@@ -13,7 +13,7 @@ import {
   WIRE_JUNK,
 } from './helpers/schema-samples.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
+import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 // Sends generated valid and invalid input to every operation of /api/openapi.json, as an admin, as
 // a user without any permission and anonymously, and holds each answer to the document: no 5xx,
@@ -255,13 +255,8 @@ describe('the API against its OpenAPI document', () => {
     // Boundary ids (1) point at rows no caller depends on.
     await createUser(server.app, 'first');
     await server.app.users.createGroup(OPERATOR, { name: 'first' });
-    await createUser(server.app, 'root', { groups: ['admin'] });
-    await createUser(server.app, 'nobody');
-    const admin = new Client(server.url);
-    await admin.login('root', PASSWORD);
-    const nobody = new Client(server.url);
-    await nobody.login('nobody', PASSWORD);
-    const callers = { admin, nobody, anonymous: new Client(server.url) };
+    const callers = await adminNobodyAnonymous(server);
+    const { admin, nobody } = callers;
 
     const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as JsonSchema;
     const ajv = createAjv();

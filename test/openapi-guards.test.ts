@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client } from './helpers/http.ts';
 import { startTestServer } from './helpers/server.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { adminNobodyAnonymous } from './helpers/users.ts';
 
 // Drives every operation of /api/openapi.json with input its schema refuses, to hold the /api
 // scope to its order: who the caller is and what they hold is settled before their input is read.
@@ -65,13 +64,7 @@ async function problemCode(response: Response): Promise<string> {
 describe('guards on the API, from its OpenAPI document', () => {
   it('answers 401 to anonymous callers and 403 to callers without the permission, before reading bad input, on every operation', async (t) => {
     const server = await startTestServer(t);
-    await createUser(server.app, 'root', { groups: ['admin'] });
-    await createUser(server.app, 'nobody');
-    const admin = new Client(server.url);
-    await admin.login('root', PASSWORD);
-    const nobody = new Client(server.url);
-    await nobody.login('nobody', PASSWORD);
-    const anonymous = new Client(server.url);
+    const { admin, nobody, anonymous } = await adminNobodyAnonymous(server);
     const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as OpenApiDocument;
 
     const all = operations(document);

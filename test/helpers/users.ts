@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../../src/packages/users/service.ts';
+import { Client } from './http.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -19,4 +20,15 @@ export async function createUser(
     for (const permission of options.permissions ?? []) await app.users.grant(OPERATOR, group.id, permission);
   }
   return user;
+}
+
+/** Clients of a server for three callers: `root` in group admin, `nobody` holding nothing, and no one. */
+export async function adminNobodyAnonymous(server: { app: FastifyInstance; url: string }) {
+  await createUser(server.app, 'root', { groups: ['admin'] });
+  await createUser(server.app, 'nobody');
+  const admin = new Client(server.url);
+  await admin.login('root', PASSWORD);
+  const nobody = new Client(server.url);
+  await nobody.login('nobody', PASSWORD);
+  return { admin, nobody, anonymous: new Client(server.url) };
 }
