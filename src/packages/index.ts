@@ -1,8 +1,9 @@
-import hooks from './hooks/index.ts';
-import links from './links/index.ts';
-import publicPages from './public/index.ts';
-import tokens from './tokens/index.ts';
-import users from './users/index.ts';
-
-/** The installed packages; adding one is one line. Order: a package before those that use it. */
-export const packages = [users, tokens, publicPages, hooks, links];
+// The installed packages, one line each (adding a package is adding its line), in order: a
+// package comes before those whose services use it.
+export const packages = [
+  (await import('./users/index.ts')).default,
+  (await import('./tokens/index.ts')).default,
+  (await import('./public/index.ts')).default,
+  (await import('./hooks/index.ts')).default,
+  (await import('./links/index.ts')).default,
+];
