@@ -340,6 +340,26 @@ describe("a handler's transaction", () => {
     );
   });
 
+  it("rolls back what a failed run wrote through the services, and keeps the successful run's", async (t) => {
+    const { worker, clock, deliver, db } = await setUp(t, {
+      description: 'adds a user and a group, fails the first time',
+      handle: async (handled, { services }) => {
+        const suffix = String(handled.attempt);
+        const user = await services.users.createUser({ username: `user${suffix}`, password: 'a long passphrase' });
+        // Opens a transaction of its own in the service: it joins the run's.
+        await services.users.updateUser({ kind: 'operator' }, user.id, { first_name: 'Handled' });
+        if (handled.attempt === 1) throw new Error('after the writes');
+        return undefined;
+      },
+    });
+    await deliver('msg_services');
+    assert.equal(await worker.runDue(), 1);
+    clock.advance(BASE_MS);
+    assert.equal(await worker.runDue(), 1);
+    const users = await db.selectFrom('users').select(['username', 'first_name']).execute();
+    assert.deepEqual(users, [{ username: 'user2', first_name: 'Handled' }]);
+  });
+
   it('leaves no row from a run whose claim was taken over before it finished', async (t) => {
     const { url, db } = await migratedDatabase(t);
     await createEffects(db);
