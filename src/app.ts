@@ -18,15 +18,15 @@ import { createDb, type Db } from './core/db.ts';
 import { refuseNonFiniteNumbers } from './core/finite-numbers.ts';
 import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
-import { collectHandlers, collectPermissions, type Services } from './core/package.ts';
+import { type AnyPackage, collectHandlers, collectPermissions, type Services } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
 import { createServices } from './core/services.ts';
-import { packages } from './packages/index.ts';
+import { packages as installed } from './packages/index.ts';
 
-export const permissions = collectPermissions(packages);
+export const permissions = collectPermissions(installed);
 
-export const handlers = collectHandlers(packages);
+export const handlers = collectHandlers(installed);
 
 declare module 'fastify' {
   // Every package's services, decorated by name below: `app.users`, `app.tokens`, `app.hooks`, ...
@@ -46,6 +46,8 @@ export interface AppOptions {
   db?: Db;
   logger?: FastifyServerOptions['logger'];
   setupToken?: string;
+  /** The packages to serve, for tests that add their own (a hook handler); the installed list by default. */
+  packages?: readonly AnyPackage[];
 }
 
 // Templates and stylesheets stay in src/ whether the code runs from src/ (tsx) or dist/ (compiled).
@@ -68,14 +70,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     routerOptions: { onMaxParamLength },
   };
   const app = Fastify(serverOptions);
+  const packages = options.packages ?? installed;
   const db = options.db ?? createDb(config.databaseUrl);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : undefined;
   app.decorate('config', config);
   app.decorate('db', db);
-  app.decorate('permissions', permissions);
-  app.decorate('hookHandlers', handlers);
+  app.decorate('permissions', collectPermissions(packages));
+  app.decorate('hookHandlers', collectHandlers(packages));
   app.decorate('redis', redis);
   app.decorate('setupToken', options.setupToken);
   app.addHook('onClose', async () => {

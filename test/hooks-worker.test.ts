@@ -12,7 +12,7 @@ import {
   migrateToLatest,
   packages,
 } from './helpers/built.ts';
-import { createTestDatabase } from './helpers/database.ts';
+import { createTestDatabase, DATABASE_KIND } from './helpers/database.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
@@ -57,9 +57,13 @@ function hooksOver(db: Db, handler: HookHandler, now: () => Date, maxAttempts = 
  * A hooks service and a worker over a real database with the given handler, on a hand-moved
  * clock, storing Standard Webhooks deliveries to the hook `h` (handler `test`).
  */
-async function setUp(t: TestContext, handler: HookHandler, options: { maxAttempts?: number; db?: Db } = {}) {
+async function setUp(
+  t: TestContext,
+  handler: HookHandler,
+  options: { maxAttempts?: number; db?: Db; clock?: ReturnType<typeof testClock> } = {},
+) {
   const db = options.db ?? (await migratedDatabase(t)).db;
-  const clock = testClock();
+  const clock = options.clock ?? testClock();
   const { hooks, worker } = hooksOver(db, handler, clock.now, options.maxAttempts);
   const { generatedSecret } = await hooks.createHook({ name: 'h', handler: 'test', verify: 'standard' });
   const signer = new Webhook(generatedSecret ?? '');
@@ -242,8 +246,12 @@ describe('the delivery worker', () => {
       },
     };
     const first = await setUp(t, handler, { db });
-    const otherDb = createDb(url);
-    t.after(() => otherDb.destroy());
+    // On SQLite the second worker shares the process's one connection, as two workers in one
+    // process would: a second connection here would wait synchronously (better-sqlite3) for the
+    // write lock the first holds through its handlers, stalling the thread both run on. Workers
+    // in separate processes on one SQLite file are what test/hooks-crash.test.ts runs.
+    const otherDb = DATABASE_KIND === 'postgres' ? createDb(url) : db;
+    if (otherDb !== db) t.after(() => otherDb.destroy());
     const second = hooksOver(otherDb, handler, first.clock.now).worker;
     const ids: number[] = [];
     for (let n = 0; n < 60; n++) ids.push(await first.deliver(`msg_${n}`));
@@ -261,6 +269,141 @@ describe('the delivery worker', () => {
     );
     const statuses = await db.selectFrom('hook_deliveries').select('status').distinct().execute();
     assert.deepEqual(statuses, [{ status: 'done' }]);
+  });
+});
+
+/** A table of the test's own, where a handler leaves a row for each run it makes. */
+type EffectTables = {
+  handler_effects: { delivery_id: number; attempt: number };
+};
+
+async function createEffects(db: Db) {
+  await db.schema
+    .createTable('handler_effects')
+    .addColumn('delivery_id', 'integer', (column) => column.notNull())
+    .addColumn('attempt', 'integer', (column) => column.notNull())
+    .execute();
+}
+
+/** Writes the run's row through the handler's context, as a package's handler writes its own tables. */
+async function writeEffect(db: Db, handled: HandledDelivery): Promise<void> {
+  await db
+    .withTables<EffectTables>()
+    .insertInto('handler_effects')
+    .values({ delivery_id: handled.id, attempt: handled.attempt })
+    .execute();
+}
+
+function effects(db: Db, deliveryId: number) {
+  return db
+    .withTables<EffectTables>()
+    .selectFrom('handler_effects')
+    .select('attempt')
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt')
+    .execute();
+}
+
+describe("a handler's transaction", () => {
+  it('leaves no row from a run that wrote one and then threw, and retries the delivery', async (t) => {
+    const { db } = await migratedDatabase(t);
+    await createEffects(db);
+    const { worker, clock, deliver, delivery, attempts } = await setUp(
+      t,
+      {
+        description: 'writes, then fails the first time',
+        handle: async (handled, context) => {
+          await writeEffect(context.db, handled);
+          if (handled.attempt === 1) throw new Error('after the write');
+          return undefined;
+        },
+      },
+      { db },
+    );
+    const id = await deliver('msg_throw');
+    assert.equal(await worker.runDue(), 1);
+    assert.deepEqual(await effects(db, id), [], 'the failed run wrote nothing');
+    const row = await delivery(id);
+    assert.equal(row.status, 'pending');
+    assert.equal(row.last_error, 'after the write');
+
+    clock.advance(BASE_MS);
+    assert.equal(await worker.runDue(), 1);
+    assert.deepEqual(await effects(db, id), [{ attempt: 2 }], 'only the run that succeeded left its row');
+    assert.equal((await delivery(id)).status, 'done');
+    assert.deepEqual(
+      (await attempts(id)).map((a) => [a.attempt, a.outcome]),
+      [
+        [1, 'error'],
+        [2, 'ok'],
+      ],
+    );
+  });
+
+  it("rolls back what a failed run wrote through the services, and keeps the successful run's", async (t) => {
+    const { worker, clock, deliver, db } = await setUp(t, {
+      description: 'adds a user and a group, fails the first time',
+      handle: async (handled, { services }) => {
+        const suffix = String(handled.attempt);
+        const user = await services.users.createUser({ username: `user${suffix}`, password: 'a long passphrase' });
+        // Opens a transaction of its own in the service: it joins the run's.
+        await services.users.updateUser({ kind: 'operator' }, user.id, { first_name: 'Handled' });
+        if (handled.attempt === 1) throw new Error('after the writes');
+        return undefined;
+      },
+    });
+    await deliver('msg_services');
+    assert.equal(await worker.runDue(), 1);
+    clock.advance(BASE_MS);
+    assert.equal(await worker.runDue(), 1);
+    const users = await db.selectFrom('users').select(['username', 'first_name']).execute();
+    assert.deepEqual(users, [{ username: 'user2', first_name: 'Handled' }]);
+  });
+
+  it('leaves no row from a run whose claim was taken over before it finished', async (t) => {
+    const { url, db } = await migratedDatabase(t);
+    await createEffects(db);
+    // Another worker's connection: it takes the delivery over while the first run is under way.
+    const otherDb = createDb(url);
+    t.after(() => otherDb.destroy());
+    const clock = testClock();
+    const { worker, deliver, delivery, attempts } = await setUp(
+      t,
+      {
+        description: 'outlives its lease the first time',
+        handle: async (handled, context) => {
+          if (handled.attempt === 1) {
+            // The run outlives its lease and another worker claims the delivery. It claims before
+            // this run writes: on SQLite a second writer would wait for this run's write lock.
+            clock.advance(LEASE_MS);
+            const at = clock.now();
+            const leaseUntil = new Date(at.getTime() + LEASE_MS).toISOString();
+            assert.equal((await claimDue(otherDb, at.toISOString(), leaseUntil, 1)).length, 1);
+          }
+          await writeEffect(context.db, handled);
+          return undefined;
+        },
+      },
+      { db, clock },
+    );
+    const id = await deliver('msg_fenced');
+    assert.equal(await worker.runDue(), 1);
+    assert.deepEqual(await effects(db, id), [], "the fenced run's write is gone with its finish");
+    let row = await delivery(id);
+    assert.equal(row.status, 'processing', "the other worker's claim stands");
+    assert.equal(row.attempts, 2);
+    assert.deepEqual(await attempts(id), []);
+
+    // The other worker dies in turn; once its lease lapses this one runs the delivery for good.
+    clock.advance(LEASE_MS);
+    assert.equal(await worker.runDue(), 1);
+    assert.deepEqual(await effects(db, id), [{ attempt: 3 }]);
+    row = await delivery(id);
+    assert.equal(row.status, 'done');
+    assert.deepEqual(
+      (await attempts(id)).map((a) => [a.attempt, a.outcome]),
+      [[3, 'ok']],
+    );
   });
 });
 

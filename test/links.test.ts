@@ -6,6 +6,7 @@ import { expectOk, expectProblem } from './helpers/api.ts';
 import { postHook } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { servicesOver } from './helpers/services.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
 
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
@@ -63,7 +64,7 @@ function smsHandler(server: TestServer): HookHandler {
 }
 
 function run(server: TestServer, delivery: HandledDelivery) {
-  return smsHandler(server).handle(delivery, { db: server.db, log: server.app.log });
+  return smsHandler(server).handle(delivery, { db: server.db, log: server.app.log, services: servicesOver(server.db) });
 }
 
 /** A Twilio hook that only stores: the test, not the worker, runs the SMS handler on its deliveries. */

@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 
 /**
@@ -61,6 +61,14 @@ function withStatementCache(database: SQLite.Database) {
       return statement;
     },
   };
+}
+
+/**
+ * Runs `work` in a new transaction, or in `db` itself when it already is one (services built over
+ * a hook handler's transaction), so the work commits or rolls back with the handler's run.
+ */
+export function inTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
 }
 
 /** True when the instance talks to PostgreSQL; migrations use it where SQL differs. */

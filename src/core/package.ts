@@ -28,6 +28,8 @@ export interface ServiceDeps {
   secretKey(): string;
   /** Shared counters across processes: set in a server with ENDPOINT_REDIS_URL, never in the CLI. */
   redis: Redis | undefined;
+  /** Every package's services again, over another database handle: a hook handler's transaction. */
+  servicesOver(db: Db): Services;
 }
 
 /** What a package's CLI commands get: they open the database only when they run. */

@@ -53,6 +53,7 @@ export function createServices(packages: readonly AnyPackage[], inputs: ServiceI
         if (!config.secretKey) throw new Error('ENDPOINT_SECRET_KEY must be set');
         return config.secretKey;
       }),
+    servicesOver: (db) => createServices(packages, { ...inputs, db }),
   };
   const services: Record<string, unknown> = {};
   const built = new Set<string>();

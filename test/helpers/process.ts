@@ -21,7 +21,15 @@ export function spawnServer(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; detached?: boolean },
 ): ServerProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return spawnNode([BIN, ...args], options);
+}
+
+/** Like spawnServer, for any script node runs: `argv` is what follows `node`. */
+export function spawnNode(
+  argv: string[],
+  options: { env?: Record<string, string>; cwd?: string; detached?: boolean },
+): ServerProcess {
+  const child = spawn(process.execPath, argv, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     detached: options.detached,

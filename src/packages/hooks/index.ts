@@ -39,6 +39,7 @@ function services(deps: Deps) {
   const { db, config, log, now, handlers } = deps;
   const worker = createDeliveryWorker(db, {
     handlers,
+    servicesOver: deps.servicesOver,
     log: log.child({ component: 'hook-worker' }),
     maxAttempts: config.hookMaxAttempts,
     retryBaseMs: config.hookRetryBaseMs,

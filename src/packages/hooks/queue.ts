@@ -84,7 +84,12 @@ export function finishAttempts(db: Db, attempts: FinishedAttempt[]): Promise<boo
   });
 }
 
-async function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
+/**
+ * Records one attempt and moves its delivery on, in the caller's transaction, unless the delivery
+ * is no longer this worker's claim (the fence: still processing, at the attempt count it was
+ * claimed with); answers whether it was recorded.
+ */
+export async function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
   const moved = await db
     .updateTable('hook_deliveries')
     .set({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { isForeignKeyViolation, isPostgres, nowIso } from '../../core/db.ts';
+import { inTransaction, isForeignKeyViolation, isPostgres, nowIso } from '../../core/db.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
 import { hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
@@ -43,7 +43,7 @@ export function createReceiving(context: HooksContext) {
   // Concurrent deliveries share a commit: each is still answered only once its own is durable.
   const postgres = isPostgres(db);
   const storeDelivery = createGroupCommit((rows: NewDeliveryRow[]) =>
-    db.transaction().execute(async (trx) => {
+    inTransaction(db, async (trx) => {
       // Durable on the server's disk before the sender hears OK, whatever the server's default.
       if (postgres) await sql`set local synchronous_commit = on`.execute(trx);
       const stored = [];

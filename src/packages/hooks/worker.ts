@@ -1,22 +1,35 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type Db, nowIso } from '../../core/db.ts';
-import type { HandledDelivery, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
-import { type ClaimedDelivery, claimDue, claimedDeliveries, type FinishedAttempt, finishAttempts } from './queue.ts';
+import type { ControlledTransaction } from 'kysely';
+import { type Database, type Db, nowIso } from '../../core/db.ts';
+import type { HandledDelivery, HandlerContext, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
+import type { Services } from '../../core/package.ts';
+import { type ClaimedDelivery, claimDue, claimedDeliveries, type FinishedAttempt, finishAttempt } from './queue.ts';
 
 export interface DeliveryWorkerOptions {
   handlers: ReadonlyMap<string, HookHandler>;
+  /** Every package's services over a handler's transaction (ServiceDeps.servicesOver). */
+  servicesOver: (db: Db) => Services;
   log: FastifyBaseLogger;
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
   pollMs: number;
-  /** Deliveries claimed, and handled concurrently, at a time. */
+  /** Deliveries claimed at a time, and handled one after another in one transaction. */
   batchSize?: number;
   now?: () => Date;
 }
 
 const MAX_RETRY_DELAY_MS = 3_600_000;
 const MAX_ERROR_LENGTH = 2000;
+/** One savepoint at a time, released before the next delivery's: one name serves them all. */
+const SAVEPOINT = 'delivery';
+
+/** How one claimed delivery's run went: the attempt, whether the fence let it be recorded, the reply. */
+interface Run {
+  attempt: FinishedAttempt;
+  recorded: boolean;
+  reply?: HandlerReply;
+}
 
 /** The wait after a failed attempt: the base, doubled for each attempt before it, at most an hour. */
 export function retryDelayMs(retryBaseMs: number, attempt: number): number {
@@ -49,23 +62,30 @@ function toHandled(delivery: ClaimedDelivery): HandledDelivery {
  * polls for the rest (other processes' deliveries, retries falling due).
  */
 export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
-  const { handlers, log, maxAttempts, retryBaseMs, leaseMs, pollMs, batchSize = 16, now = () => new Date() } = options;
+  const { handlers, servicesOver, log, maxAttempts, retryBaseMs, leaseMs, pollMs } = options;
+  const { batchSize = 16, now = () => new Date() } = options;
   let running = false;
   let loop: Promise<void> | undefined;
   let woken = false;
   let wakeUp: (() => void) | undefined;
 
-  /** Runs one claimed delivery's handler; answers how the attempt went, to be recorded. */
-  async function run(delivery: ClaimedDelivery): Promise<{ attempt: FinishedAttempt; reply?: HandlerReply }> {
+  /**
+   * Runs one claimed delivery's handler inside `trx`, under a savepoint, and records the attempt
+   * there too: the handler's writes stay only when it succeeded and the delivery was still ours to
+   * finish (the fence in finishAttempt), so they commit exactly when the delivery becomes done.
+   */
+  async function run(trx: ControlledTransaction<Database>, delivery: ClaimedDelivery): Promise<Run> {
+    const point = await trx.savepoint(SAVEPOINT).execute();
     const startedAt = nowIso(now());
     let reply: HandlerReply | undefined;
     let error: string | null = null;
     try {
       const handler = handlers.get(delivery.handler);
       if (!handler) throw new Error(`no handler named "${delivery.handler}" is installed`);
-      reply = await handler.handle(toHandled(delivery), { db, log });
+      reply = await handler.handle(toHandled(delivery), handlerContext(point));
     } catch (thrown) {
       error = errorText(thrown);
+      await point.rollbackToSavepoint(SAVEPOINT).execute();
     }
     const finished = now();
     const status = error === null ? 'done' : delivery.attempts >= maxAttempts ? 'failed' : 'pending';
@@ -79,24 +99,50 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       status,
       retryAt: nowIso(new Date(finished.getTime() + retryDelayMs(retryBaseMs, delivery.attempts))),
     };
-    return { attempt, reply };
+    const recorded = await finishAttempt(point, attempt);
+    // Fenced: another worker owns the delivery now, and its run is the one whose writes count.
+    if (!recorded) await point.rollbackToSavepoint(SAVEPOINT).execute();
+    await point.releaseSavepoint(SAVEPOINT).execute();
+    return { attempt, reply, recorded };
   }
 
-  /** Runs the deliveries' handlers side by side, then records every attempt in one commit. */
-  async function runAll(deliveries: ClaimedDelivery[]) {
-    const runs = await Promise.all(deliveries.map(run));
-    const recorded = await finishAttempts(
-      db,
-      runs.map((ran) => ran.attempt),
-    );
-    runs.forEach(({ attempt }, index) => {
+  /** What a handler is given: the run's transaction, and every service over it, built only if read. */
+  function handlerContext(trx: Db): HandlerContext {
+    let services: Services | undefined;
+    return {
+      db: trx,
+      log,
+      get services() {
+        services ??= servicesOver(trx);
+        return services;
+      },
+    };
+  }
+
+  /**
+   * Runs the deliveries' handlers one after another in one transaction, each under a savepoint,
+   * and commits their writes and every attempt at once: one commit for a whole batch, as before
+   * handlers shared the transaction. A transaction per delivery would cost a commit (an fsync)
+   * each; handlers side by side would need a connection each, which SQLite does not have.
+   */
+  async function runAll(deliveries: ClaimedDelivery[]): Promise<Run[]> {
+    const trx = await db.startTransaction().execute();
+    const runs: Run[] = [];
+    try {
+      for (const delivery of deliveries) runs.push(await run(trx, delivery));
+      await trx.commit().execute();
+    } catch (error) {
+      await trx.rollback().execute();
+      throw error;
+    }
+    for (const { attempt, recorded } of runs) {
       const context = { delivery: attempt.deliveryId, attempt: attempt.attempt };
-      if (!recorded[index]) log.warn(context, 'hook delivery was claimed elsewhere meanwhile; attempt not recorded');
+      if (!recorded) log.warn(context, 'hook delivery was claimed elsewhere meanwhile; attempt not recorded');
       else if (attempt.status === 'failed') log.error({ ...context, error: attempt.error }, 'hook delivery failed');
       else if (attempt.status === 'pending') {
         log.warn({ ...context, error: attempt.error, retryAt: attempt.retryAt }, 'hook handler failed; will retry');
       }
-    });
+    }
     return runs;
   }
 
@@ -167,8 +213,9 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       try {
         const [delivery] = await claimedDeliveries(db, [deliveryId]);
         if (!delivery) return undefined;
-        const [{ attempt, reply }] = await runAll([delivery]);
-        return attempt.outcome === 'ok' ? reply : undefined;
+        // The same unit as in the worker: the run's writes commit with the delivery's move to done.
+        const [{ attempt, recorded, reply }] = await runAll([delivery]);
+        return attempt.outcome === 'ok' && recorded ? reply : undefined;
       } catch (error) {
         // The delivery is committed: the sender hears OK, and the worker takes it once the claim lapses.
         log.error({ delivery: deliveryId, error: errorText(error) }, 'could not run an inline hook handler');

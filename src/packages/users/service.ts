@@ -1,4 +1,4 @@
-import { type Db, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
+import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import { type Actor, ADMIN_GROUP, createAuthority } from './authority.ts';
 import {
@@ -108,7 +108,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
 
   /** Adds a member; true when the membership is new. */
   async function addMember(actor: Actor, groupId: number, userId: number): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await repo.lockAuthority(trx);
       const group = await groupById(groupId, trx);
       const user = await userById(userId, trx);
@@ -120,7 +120,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
 
   /** Removes a member; false when they were not one. Taking away needs no more than what the user holds. */
   async function removeMember(actor: Actor, groupId: number, userId: number): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await repo.lockAuthority(trx);
       const group = await groupById(groupId, trx);
       const user = await userById(userId, trx);
@@ -135,7 +135,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   /** Grants a declared permission to a group; true when it is new. */
   async function grant(actor: Actor, groupId: number, codename: string): Promise<boolean> {
     assertKnownPermission(codename);
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await repo.lockAuthority(trx);
       await authority.assertMayGive(trx, actor, await groupById(groupId, trx), codename);
       return repo.insertPermission(trx, groupId, codename);
@@ -205,7 +205,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       if (changes.password !== undefined) checkPassword(changes.password, current.username, policy);
       // Hash before the transaction opens, so no write lock is held while the hasher runs.
       const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
-      const row = await db.transaction().execute(async (trx) => {
+      const row = await inTransaction(db, async (trx) => {
         if (changes.active === false) {
           await repo.lockAuthority(trx);
           const target = await userById(id, trx);
@@ -246,7 +246,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     },
 
     async deleteUser(actor: Actor, id: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await repo.lockAuthority(trx);
         const target = await userById(id, trx);
         await authority.assertMayChange(trx, actor, target);
@@ -313,7 +313,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
 
     async updateGroup(actor: Actor, id: number, changes: GroupChanges): Promise<Group> {
       try {
-        const row = await db.transaction().execute(async (trx) => {
+        const row = await inTransaction(db, async (trx) => {
           await repo.lockAuthority(trx);
           const current = await groupById(id, trx);
           authority.assertMayName(actor, current, changes.name);
@@ -335,7 +335,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     },
 
     async deleteGroup(actor: Actor, id: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await repo.lockAuthority(trx);
         authority.assertMayDelete(actor, await groupById(id, trx));
         await repo.deleteGroup(trx, id);
