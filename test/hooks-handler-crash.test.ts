@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-import type { Db } from '../src/core/db.ts';
-import { createEffects, type EffectTables, HOLDING, holdPackage } from './fixtures/hold-package.ts';
+import { HOLDING, holdPackage } from './fixtures/hold-package.ts';
 import { assertMigrated, createDb, migrateToLatest, packages } from './helpers/built.ts';
 import { createTestDatabase } from './helpers/database.ts';
+import { createEffects, effects } from './helpers/handler-effects.ts';
 import { postHook } from './helpers/hooks.ts';
 import { freePort, killGroup, pollUntil, spawnNode } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
@@ -24,15 +24,6 @@ async function startFixture(t: TestContext, env: Record<string, string>) {
   t.after(() => killGroup(server, 'SIGKILL'));
   await server.waitFor(/^listening$/);
   return { server, url: `http://127.0.0.1:${port}` };
-}
-
-function effects(db: Db, deliveryId: number) {
-  return db
-    .withTables<EffectTables>()
-    .selectFrom('handler_effects')
-    .select('attempt')
-    .where('delivery_id', '=', deliveryId)
-    .execute();
 }
 
 describe('a hook handler killed mid-run', () => {

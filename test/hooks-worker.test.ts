@@ -13,6 +13,7 @@ import {
   packages,
 } from './helpers/built.ts';
 import { createTestDatabase, DATABASE_KIND } from './helpers/database.ts';
+import { createEffects, effects, writeEffect } from './helpers/handler-effects.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
@@ -271,38 +272,6 @@ describe('the delivery worker', () => {
     assert.deepEqual(statuses, [{ status: 'done' }]);
   });
 });
-
-/** A table of the test's own, where a handler leaves a row for each run it makes. */
-type EffectTables = {
-  handler_effects: { delivery_id: number; attempt: number };
-};
-
-async function createEffects(db: Db) {
-  await db.schema
-    .createTable('handler_effects')
-    .addColumn('delivery_id', 'integer', (column) => column.notNull())
-    .addColumn('attempt', 'integer', (column) => column.notNull())
-    .execute();
-}
-
-/** Writes the run's row through the handler's context, as a package's handler writes its own tables. */
-async function writeEffect(db: Db, handled: HandledDelivery): Promise<void> {
-  await db
-    .withTables<EffectTables>()
-    .insertInto('handler_effects')
-    .values({ delivery_id: handled.id, attempt: handled.attempt })
-    .execute();
-}
-
-function effects(db: Db, deliveryId: number) {
-  return db
-    .withTables<EffectTables>()
-    .selectFrom('handler_effects')
-    .select('attempt')
-    .where('delivery_id', '=', deliveryId)
-    .orderBy('attempt')
-    .execute();
-}
 
 describe("a handler's transaction", () => {
   it('leaves no row from a run that wrote one and then threw, and retries the delivery', async (t) => {
