@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-// Over HTTPS the cookie takes the __Host- prefix, so no subdomain can plant a secret whose tokens
-// it knows and then forge the victim's forms; plain HTTP cannot carry a __Host- cookie at all.
-const PLAIN_NAME = 'endpoint_csrf';
-const SECURE_NAME = '__Host-endpoint_csrf';
+import { clearHostCookie, hostCookieName } from './host-cookie.ts';
+
+// `__Host-` over HTTPS (host-cookie.ts), so no subdomain can plant a secret whose tokens it knows
+// and then forge the victim's forms.
+const COOKIE = 'endpoint_csrf';
 
 /** The key @fastify/csrf-protection, in its session mode, reads and writes on `request.session`. */
 export const CSRF_SECRET_KEY = 'csrfSecret';
@@ -23,23 +24,19 @@ declare module 'fastify' {
   }
 }
 
-function cookieName(request: FastifyRequest): string {
-  return request.protocol === 'https' ? SECURE_NAME : PLAIN_NAME;
-}
-
 /** A request's CSRF secret store: only the cookie named for its protocol counts. */
 export function csrfSecretStore(request: FastifyRequest, reply: FastifyReply): CsrfSecretStore {
   return {
     get [CSRF_SECRET_KEY]() {
-      const signed = request.cookies[cookieName(request)];
+      const signed = request.cookies[hostCookieName(request, COOKIE)];
       const unsigned = signed === undefined ? undefined : request.unsignCookie(signed);
       return unsigned?.valid ? (unsigned.value ?? undefined) : undefined;
     },
     set [CSRF_SECRET_KEY](secret: string | undefined) {
       if (secret === undefined) return;
       // Read back by a second form on the same page, which must carry a token for the same secret.
-      request.cookies[cookieName(request)] = reply.signCookie(secret);
-      reply.setCookie(cookieName(request), secret, {
+      request.cookies[hostCookieName(request, COOKIE)] = reply.signCookie(secret);
+      reply.setCookie(hostCookieName(request, COOKIE), secret, {
         path: '/',
         httpOnly: true,
         sameSite: 'lax',
@@ -55,7 +52,6 @@ export function csrfSecretStore(request: FastifyRequest, reply: FastifyReply): C
  * read over the victim's shoulder, must not outlive it. The next form the browser gets makes a new one.
  */
 export function renewCsrfSecret(request: FastifyRequest, reply: FastifyReply): void {
-  for (const name of [PLAIN_NAME, SECURE_NAME]) delete request.cookies[name];
-  reply.clearCookie(PLAIN_NAME, { path: '/' });
-  reply.clearCookie(SECURE_NAME, { path: '/', secure: true });
+  for (const name of [COOKIE, `__Host-${COOKIE}`]) delete request.cookies[name];
+  clearHostCookie(request, reply, COOKIE);
 }

@@ -1,21 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renewCsrfSecret } from '../../core/csrf-cookie.ts';
+import { clearHostCookie, hostCookieName } from '../../core/host-cookie.ts';
 
-// Over HTTPS the cookie takes the __Host- prefix, which browsers accept only with Secure,
-// Path=/ and no Domain, so no subdomain can plant or overwrite it.
-const PLAIN_NAME = 'endpoint_session';
-const SECURE_NAME = '__Host-endpoint_session';
-
-function cookieName(request: FastifyRequest): string {
-  return request.protocol === 'https' ? SECURE_NAME : PLAIN_NAME;
-}
+const COOKIE = 'endpoint_session';
 
 /**
  * The session id the browser sent, if any. Over HTTPS only the __Host- cookie counts: a subdomain
  * can plant a plain-named one holding the planter's session and log the victim into that account.
  */
 export function sessionCookie(request: FastifyRequest): string | undefined {
-  return request.cookies[cookieName(request)];
+  return request.cookies[hostCookieName(request, COOKIE)];
 }
 
 /** Checks credentials, then starts a fresh session (a new id at every login) and sets its cookie. */
@@ -24,7 +18,7 @@ export async function logIn(request: FastifyRequest, reply: FastifyReply, userna
   const user = await users.authenticate(username, password, request.ip);
   await endCurrentSession(request);
   const id = await sessions.start(user.id, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
-  reply.setCookie(cookieName(request), id, {
+  reply.setCookie(hostCookieName(request, COOKIE), id, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
@@ -40,8 +34,7 @@ export async function logIn(request: FastifyRequest, reply: FastifyReply, userna
  */
 export async function logOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   await endCurrentSession(request);
-  reply.clearCookie(PLAIN_NAME, { path: '/', secure: request.protocol === 'https' });
-  reply.clearCookie(SECURE_NAME, { path: '/', secure: true });
+  clearHostCookie(request, reply, COOKIE);
 }
 
 async function endCurrentSession(request: FastifyRequest): Promise<void> {
