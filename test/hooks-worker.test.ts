@@ -8,7 +8,7 @@ import {
   claimDue,
   createDb,
   definePackage,
-  finishAttempts,
+  finishAttempt,
   migrateToLatest,
   packages,
 } from './helpers/built.ts';
@@ -202,17 +202,15 @@ describe('the delivery worker', () => {
     assert.equal((await delivery(id)).status, 'done');
     assert.equal((await delivery(id)).attempts, 2);
     // The first worker comes back from the dead with its result: it changes nothing.
-    const [stale] = await finishAttempts(db, [
-      {
-        deliveryId: id,
-        attempt: 1,
-        startedAt: now.toISOString(),
-        finishedAt: clock.now().toISOString(),
-        outcome: 'error',
-        error: 'late',
-        status: 'pending',
-      },
-    ]);
+    const stale = await finishAttempt(db, {
+      deliveryId: id,
+      attempt: 1,
+      startedAt: now.toISOString(),
+      finishedAt: clock.now().toISOString(),
+      outcome: 'error',
+      error: 'late',
+      status: 'pending',
+    });
     assert.equal(stale, false);
     assert.equal((await delivery(id)).status, 'done');
     assert.deepEqual(

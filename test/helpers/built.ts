@@ -26,5 +26,5 @@ export const { createHooksService } =
   await load<typeof import('../../src/packages/hooks/service.ts')>('packages/hooks/service.js');
 export const { createSecretBox } =
   await load<typeof import('../../src/packages/hooks/secret-box.ts')>('packages/hooks/secret-box.js');
-export const { claimDue, finishAttempts } =
+export const { claimDue, finishAttempt } =
   await load<typeof import('../../src/packages/hooks/queue.ts')>('packages/hooks/queue.js');

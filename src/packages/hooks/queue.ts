@@ -71,20 +71,6 @@ export function claimedDeliveries(db: Db, ids: number[]): Promise<ClaimedDeliver
 }
 
 /**
- * Records attempts and moves their deliveries on, all in one transaction (one commit for a
- * whole batch). A delivery no longer this worker's claim (its lease lapsed and another worker
- * took it, or it was replayed meanwhile) is left as it is, and its attempt is not recorded.
- * Answers, for each attempt, whether it was.
- */
-export function finishAttempts(db: Db, attempts: FinishedAttempt[]): Promise<boolean[]> {
-  return db.transaction().execute(async (trx) => {
-    const recorded = [];
-    for (const attempt of attempts) recorded.push(await finishAttempt(trx, attempt));
-    return recorded;
-  });
-}
-
-/**
  * Records one attempt and moves its delivery on, in the caller's transaction, unless the delivery
  * is no longer this worker's claim (the fence: still processing, at the attempt count it was
  * claimed with); answers whether it was recorded.
