@@ -39,8 +39,8 @@ export const silentLog: FastifyBaseLogger = {
  */
 export function createServices(packages: readonly AnyPackage[], inputs: ServiceInputs): Services {
   const { config } = inputs;
-  const deps: ServiceDeps = {
-    db: inputs.db,
+  // The same for every database the services are built over: worked out once.
+  const shared = {
     config,
     log: inputs.log ?? silentLog,
     now: inputs.now ?? (() => new Date()),
@@ -53,18 +53,22 @@ export function createServices(packages: readonly AnyPackage[], inputs: ServiceI
         if (!config.secretKey) throw new Error('ENDPOINT_SECRET_KEY must be set');
         return config.secretKey;
       }),
-    servicesOver: (db) => createServices(packages, { ...inputs, db }),
+    servicesOver: (db: Db) => over(db),
   };
-  const services: Record<string, unknown> = {};
-  const built = new Set<string>();
-  for (const pkg of packages) {
-    const missing = pkg.dependsOn?.find((name) => !built.has(name));
-    if (missing) throw new Error(`package ${pkg.name} depends on ${missing}, which must be listed before it`);
-    for (const [name, service] of Object.entries(pkg.services?.({ ...deps, ...services }) ?? {})) {
-      if (name in services || name in deps) throw new Error(`service "${name}" of package ${pkg.name} is taken`);
-      services[name] = service;
+  function over(db: Db): Services {
+    const deps: ServiceDeps = { ...shared, db };
+    const services: Record<string, unknown> = {};
+    const built = new Set<string>();
+    for (const pkg of packages) {
+      const missing = pkg.dependsOn?.find((name) => !built.has(name));
+      if (missing) throw new Error(`package ${pkg.name} depends on ${missing}, which must be listed before it`);
+      for (const [name, service] of Object.entries(pkg.services?.({ ...deps, ...services }) ?? {})) {
+        if (name in services || name in deps) throw new Error(`service "${name}" of package ${pkg.name} is taken`);
+        services[name] = service;
+      }
+      built.add(pkg.name);
     }
-    built.add(pkg.name);
+    return services as unknown as Services;
   }
-  return services as unknown as Services;
+  return over(inputs.db);
 }
