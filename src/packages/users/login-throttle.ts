@@ -34,8 +34,8 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
   const byAccountAddress = limiter('endpoint_login_account_address', options.maxFailuresPerAccountAddress);
   const byAddress = limiter('endpoint_login_address', options.maxFailuresPerAddress);
   const byAccount = limiter('endpoint_login_account', options.maxFailuresPerAccount);
-  const counters = (username: string, address: string) => {
-    const account = username.toLowerCase();
+  // `account` is the username's key (username-key.ts), the same however the name is typed.
+  const counters = (account: string, address: string) => {
     // An address holds no space, so the pair key cannot be read two ways.
     return [
       { limiter: byAccountAddress, key: `${address} ${account}`, max: options.maxFailuresPerAccountAddress },
@@ -46,9 +46,9 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
 
   return {
     /** Throws LoginThrottledError while any of the three counters is spent. */
-    async check(username: string, address: string): Promise<void> {
+    async check(account: string, address: string): Promise<void> {
       const waits = await Promise.all(
-        counters(username, address).map(async ({ limiter, key, max }) => {
+        counters(account, address).map(async ({ limiter, key, max }) => {
           const state = await limiter.get(key);
           return state && state.consumedPoints >= max ? state.msBeforeNext : 0;
         }),
@@ -57,17 +57,17 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
       if (wait > 0) throw new LoginThrottledError(Math.ceil(wait / 1000));
     },
 
-    async recordFailure(username: string, address: string): Promise<void> {
+    async recordFailure(account: string, address: string): Promise<void> {
       // Consuming past the limit rejects with the limiter's state; that is the lockout, not an error.
-      await Promise.allSettled(counters(username, address).map(({ limiter, key }) => limiter.consume(key)));
+      await Promise.allSettled(counters(account, address).map(({ limiter, key }) => limiter.consume(key)));
     },
 
     /**
      * Forgets this address's failures for this username only: the owner's typos. The address's
      * count and the account's ceiling stay, or logging in to one's own account would reset them.
      */
-    async recordSuccess(username: string, address: string): Promise<void> {
-      const [pair] = counters(username, address);
+    async recordSuccess(account: string, address: string): Promise<void> {
+      const [pair] = counters(account, address);
       await pair.limiter.delete(pair.key);
     },
   };
