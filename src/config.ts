@@ -36,6 +36,8 @@ export interface Config {
   hookPollMs: number;
   /** Calls a minute one sender address may make to one hook; more are answered 429. */
   hookRateLimit: number;
+  /** How long audit entries are kept; older ones are pruned while the server runs. */
+  auditRetentionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     hookLeaseMs: duration(env, 'ENDPOINT_HOOK_LEASE', '5m'),
     hookPollMs: duration(env, 'ENDPOINT_HOOK_POLL_INTERVAL', '1s'),
     hookRateLimit: integer(env, 'ENDPOINT_HOOK_RATE_LIMIT', 1200, 1, 1_000_000),
+    auditRetentionMs: duration(env, 'ENDPOINT_AUDIT_RETENTION', '365d'),
   };
 }
 

@@ -8,7 +8,7 @@ import { createHooksService, createSecretBox } from './helpers/built.ts';
 import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const DELIVERY_FIELDS = [
   'attempts',
@@ -409,17 +409,18 @@ describe('replaying a delivery', () => {
     const id = await deliver('d1');
     let woken = 0;
     const hooks = createHooksService(server.db, {
+      audit: server.app.audit,
       secretBox: createSecretBox(TEST_SECRET_KEY),
       handlers: server.app.hookHandlers,
       onPending: () => {
         woken += 1;
       },
     });
-    await hooks.replayDelivery(id);
+    await hooks.replayDelivery(OPERATOR, id);
     assert.equal(woken, 1);
     await server.db.updateTable('hook_deliveries').set({ status: 'processing' }).where('id', '=', id).execute();
-    await assert.rejects(hooks.replayDelivery(id), { code: 'conflict' });
-    await assert.rejects(hooks.replayDelivery(id + 1000), { code: 'not_found' });
+    await assert.rejects(hooks.replayDelivery(OPERATOR, id), { code: 'conflict' });
+    await assert.rejects(hooks.replayDelivery(OPERATOR, id + 1000), { code: 'not_found' });
     assert.equal(woken, 1);
   });
 });

@@ -10,6 +10,7 @@ import { postHook } from './helpers/hooks.ts';
 import { freePort, killGroup, pollUntil, spawnNode } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 // A hook handler's writes commit with its delivery's move to done, against the compiled server: a
 // process killed while its handler is inside the transaction leaves none of that run's writes, and
@@ -35,7 +36,11 @@ describe('a hook handler killed mid-run', () => {
     assertMigrated(await migrateToLatest(db, packages));
     await createEffects(db);
     const { hooks } = servicesOver(db, { extra: [holdPackage] });
-    const { generatedSecret } = await hooks.createHook({ name: 'hold', handler: 'hold.write', verify: 'standard' });
+    const { generatedSecret } = await hooks.createHook(OPERATOR, {
+      name: 'hold',
+      handler: 'hold.write',
+      verify: 'standard',
+    });
     const env = {
       ENDPOINT_DATABASE_URL: database.url,
       ENDPOINT_SECRET_KEY: TEST_SECRET_KEY,

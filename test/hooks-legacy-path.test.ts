@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, signedHeaders, storedDeliveries, twilioHeaders } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 const PUBLIC_URL = 'https://endpoint.example.com';
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
@@ -26,7 +27,7 @@ describe('a hook at its legacy path', () => {
         ENDPOINT_HOOK_WORKER: 'off',
       },
     });
-    const { hook } = await server.app.hooks.createHook({
+    const { hook } = await server.app.hooks.createHook(OPERATOR, {
       name: 'sms',
       handler: 'inbox',
       verify: 'twilio',
@@ -73,12 +74,12 @@ describe('a hook at its legacy path', () => {
       postHook(server.url, path, payload, await signedHeaders('standard', hook.secret, id, payload));
 
     assert.equal((await send('/legacy/billing', 'msg_0')).status, 404);
-    await server.app.hooks.updateHook('billing', { legacyPath: '/legacy/billing' });
+    await server.app.hooks.updateHook(OPERATOR, 'billing', { legacyPath: '/legacy/billing' });
     await expectOk(await send('/legacy/billing', 'msg_1'), 202);
     await expectOk(await send('/legacy/billing?from=old', 'msg_2'), 202);
     const xml = await postHook(server.url, '/legacy/billing', '<a/>', { 'content-type': 'application/xml' });
     await expectProblem(xml, 415, 'unsupported_media_type');
-    await server.app.hooks.updateHook('billing', { legacyPath: null });
+    await server.app.hooks.updateHook(OPERATOR, 'billing', { legacyPath: null });
     assert.equal((await send('/legacy/billing', 'msg_3')).status, 404);
     assert.deepEqual(
       (await storedDeliveries(server.db, hook.id)).map((row) => row.external_id),
@@ -89,7 +90,7 @@ describe('a hook at its legacy path', () => {
   it('leaves every other POST as it was: the HTML or problem+json 404, and the pages', async (t) => {
     const server = await startTestServer(t);
     await addHook(server.app, 'sms', 'twilio', AUTH_TOKEN);
-    await server.app.hooks.updateHook('sms', { legacyPath: '/twilio/sms' });
+    await server.app.hooks.updateHook(OPERATOR, 'sms', { legacyPath: '/twilio/sms' });
     const post = (path: string, contentType: string, body: string) =>
       fetch(server.url + path, {
         method: 'POST',

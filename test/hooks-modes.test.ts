@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { postHook, signedHeaders, storedDeliveries, twilioHeaders } from './helpers/hooks.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { createUser } from './helpers/users.ts';
+import { createUser, OPERATOR } from './helpers/users.ts';
 
 // The cases the issue asks of every verification mode, over HTTP, each call made as the sender's
 // own library makes it. Every body says "hello", so a tampered one says "jello".
@@ -37,13 +37,15 @@ const SIGNATURE_INVALID = { status: 401, code: 'signature_invalid' };
 function jsonSender(mode: 'standard' | 'github' | 'stripe', header: string, timestamped: boolean): Sender {
   return {
     create: async (server) =>
-      (await server.app.hooks.createHook({ name: 'h', handler: 'inbox', verify: mode })).generatedSecret ?? '',
+      (await server.app.hooks.createHook(OPERATOR, { name: 'h', handler: 'inbox', verify: mode })).generatedSecret ??
+      '',
     sign: async (_server, secret, id, sentAt) => {
       // Stripe's event id is in the body; the others' id is a header.
       const body = JSON.stringify({ id, object: 'event', note: 'hello' });
       return { body, headers: await signedHeaders(mode, secret, id, body, sentAt) };
     },
-    rotate: async (server, overlap) => (await server.app.hooks.rotateSecret('h', { overlap })).generatedSecret ?? '',
+    rotate: async (server, overlap) =>
+      (await server.app.hooks.rotateSecret(OPERATOR, 'h', { overlap })).generatedSecret ?? '',
     header,
     refusal: SIGNATURE_INVALID,
     timestamped,
@@ -57,7 +59,7 @@ const twilioToken = () => randomBytes(16).toString('hex');
 const twilioSender = (): Sender => ({
   create: async (server) => {
     const secret = twilioToken();
-    await server.app.hooks.createHook({ name: 'h', handler: 'inbox', verify: 'twilio', secret });
+    await server.app.hooks.createHook(OPERATOR, { name: 'h', handler: 'inbox', verify: 'twilio', secret });
     return secret;
   },
   sign: async (server, secret, id) => {
@@ -69,7 +71,7 @@ const twilioSender = (): Sender => ({
   },
   rotate: async (server, overlap) => {
     const secret = twilioToken();
-    await server.app.hooks.rotateSecret('h', { secret, overlap });
+    await server.app.hooks.rotateSecret(OPERATOR, 'h', { secret, overlap });
     return secret;
   },
   header: 'x-twilio-signature',
@@ -82,13 +84,16 @@ function tokenSender(): Sender {
   let callerId = 0;
   const issued: number[] = [];
   const issue = async (server: TestServer) => {
-    const created = await server.app.tokens.create(callerId, { name: `key ${issued.length}`, scopes: ['hooks.call'] });
+    const created = await server.app.tokens.create(OPERATOR, callerId, {
+      name: `key ${issued.length}`,
+      scopes: ['hooks.call'],
+    });
     issued.push(created.id);
     return created.token;
   };
   return {
     create: async (server) => {
-      await server.app.hooks.createHook({ name: 'h', handler: 'inbox', verify: 'token' });
+      await server.app.hooks.createHook(OPERATOR, { name: 'h', handler: 'inbox', verify: 'token' });
       callerId = (await createUser(server.app, 'caller', { groups: ['callers'], permissions: ['hooks.call'] })).id;
       return issue(server);
     },
@@ -100,7 +105,7 @@ function tokenSender(): Sender {
     rotate: async (server, overlap) => {
       const older = [...issued];
       const token = await issue(server);
-      if (overlap === '0s') for (const id of older) await server.app.tokens.revoke(id);
+      if (overlap === '0s') for (const id of older) await server.app.tokens.revoke(OPERATOR, id);
       return token;
     },
     header: 'authorization',

@@ -5,6 +5,7 @@ import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/hooks.ts';
 import { redisAnswers, TEST_REDIS_URL } from './helpers/redis.ts';
 import { startTestServer } from './helpers/server.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 const PAYLOAD = '{"type":"ping"}';
 describe('rate limits on /hooks', () => {
@@ -12,7 +13,7 @@ describe('rate limits on /hooks', () => {
     const server = await startTestServer(t, { env: { ENDPOINT_HOOK_RATE_LIMIT: '3', ENDPOINT_TRUST_PROXY: 'true' } });
     const hook = await addHook(server.app, 'billing', 'standard');
     const other = await addHook(server.app, 'other', 'standard');
-    await server.app.hooks.updateHook('billing', { legacyPath: '/old/billing' });
+    await server.app.hooks.updateHook(OPERATOR, 'billing', { legacyPath: '/old/billing' });
     let sent = 0;
     const send = async (path: string, secret: string, address: string) => {
       sent += 1;

@@ -8,6 +8,7 @@ import { expectOk, expectProblem } from './helpers/api.ts';
 import { isForeignKeyViolation } from './helpers/built.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 const JSON_TYPE = 'application/json';
 // Non-ASCII and insignificant whitespace, so any re-encoding of the body would show.
@@ -104,7 +105,7 @@ describe('POST /hooks/:name with Standard Webhooks', () => {
   it('stops answering for a hook as soon as it is removed', async (t) => {
     const { server, hook } = await setUp(t);
     await expectOk(await postHook(server.url, '/hooks/billing', PAYLOAD, standardHeaders(hook.secret, 'msg_5')), 202);
-    await server.app.hooks.removeHook('billing');
+    await server.app.hooks.removeHook(OPERATOR, 'billing');
     const response = await postHook(server.url, '/hooks/billing', PAYLOAD, standardHeaders(hook.secret, 'msg_6'));
     await expectProblem(response, 404, 'not_found');
   });
@@ -124,7 +125,7 @@ describe('a hook whose secrets cannot be read', () => {
 
   it('tells a delivery to a removed hook by its foreign key, so a removal racing a call is a 404', async (t) => {
     const { server, hook } = await setUp(t);
-    await server.app.hooks.removeHook('billing');
+    await server.app.hooks.removeHook(OPERATOR, 'billing');
     const orphan = server.db.insertInto('hook_deliveries').values({
       hook_id: hook.id,
       external_id: 'late',

@@ -7,7 +7,7 @@ import { addHook, postHook, signedHeaders, storedDeliveries } from './helpers/ho
 import { Client } from './helpers/http.ts';
 import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const HOUR = 3_600_000;
 
@@ -68,8 +68,8 @@ describe('rotating a hook secret', () => {
       const lapsed = await addHook(server.app, 'lapsed', mode);
       const open = await addHook(server.app, 'open', mode);
       // Rotated 25 and 23 hours ago with the default 24-hour overlap; verified with the real clock.
-      const lapsedRotation = await serviceAt(-25 * HOUR).rotateSecret('lapsed', {});
-      const openRotation = await serviceAt(-23 * HOUR).rotateSecret('open', {});
+      const lapsedRotation = await serviceAt(-25 * HOUR).rotateSecret(OPERATOR, 'lapsed', {});
+      const openRotation = await serviceAt(-23 * HOUR).rotateSecret(OPERATOR, 'open', {});
       assert.equal(await send(mode, 'lapsed', lapsed.secret), 401);
       assert.equal(await send(mode, 'lapsed', lapsedRotation.generatedSecret ?? ''), 202);
       assert.equal(await send(mode, 'open', open.secret), 202);

@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { expectOk, expectProblem } from './helpers/api.ts';
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
-import { createUser } from './helpers/users.ts';
+import { createUser, OPERATOR } from './helpers/users.ts';
 
 const PAYLOAD = '{"job":"nightly"}';
 
@@ -13,10 +13,10 @@ const PAYLOAD = '{"job":"nightly"}';
  */
 async function setUp(t: TestContext) {
   const server = await startTestServer(t, { env: { ENDPOINT_HOOK_WORKER: 'off' } });
-  const hook = await server.app.hooks.createHook({ name: 'cron', handler: 'inbox', verify: 'token' });
+  const hook = await server.app.hooks.createHook(OPERATOR, { name: 'cron', handler: 'inbox', verify: 'token' });
   const caller = await createUser(server.app, 'caller', { groups: ['callers'], permissions: ['hooks.call'] });
   const tokenFor = async (userId: number, scopes: string[]) =>
-    (await server.app.tokens.create(userId, { name: `t${Math.random()}`, scopes })).token;
+    (await server.app.tokens.create(OPERATOR, userId, { name: `t${Math.random()}`, scopes })).token;
   const call = (token: string | undefined, headers: Record<string, string> = {}) =>
     postHook(server.url, '/hooks/cron', PAYLOAD, {
       'content-type': 'application/json',
@@ -62,7 +62,7 @@ describe('POST /hooks/:name with an API token', () => {
     const { server, hookId, caller, tokenFor, call } = await setUp(t);
     const revoked = await tokenFor(caller.id, ['hooks.call']);
     const [{ id }] = (await server.app.tokens.list({ userId: caller.id }, { limit: 1, offset: 0 })).items;
-    await server.app.tokens.revoke(id);
+    await server.app.tokens.revoke(OPERATOR, id);
     const missing = await call(undefined);
     assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
     await expectProblem(missing, 401, 'unauthenticated');
@@ -88,7 +88,7 @@ describe('POST /hooks/:name with an API token', () => {
       await expectProblem(response, 403, 'forbidden');
     }
     await expectOk(await call(scoped), 202);
-    await server.app.users.revokeByName('callers', 'hooks.call');
+    await server.app.users.revokeByName(OPERATOR, 'callers', 'hooks.call');
     await expectProblem(await call(scoped), 403, 'forbidden');
     assert.equal((await storedDeliveries(server.db, hookId)).length, 1);
   });
@@ -98,15 +98,15 @@ describe('POST /hooks/:name with an API token', () => {
     const row = await server.db.selectFrom('hooks').selectAll().where('name', '=', 'cron').executeTakeFirstOrThrow();
     assert.deepEqual(JSON.parse(row.secrets), []);
     await assert.rejects(
-      server.app.hooks.createHook({ name: 'x', handler: 'inbox', verify: 'token', secret: 's' }),
+      server.app.hooks.createHook(OPERATOR, { name: 'x', handler: 'inbox', verify: 'token', secret: 's' }),
       /a token hook has no secret/,
     );
-    await assert.rejects(server.app.hooks.rotateSecret('cron', {}), /a token hook has no secret/);
+    await assert.rejects(server.app.hooks.rotateSecret(OPERATOR, 'cron', {}), /a token hook has no secret/);
     // A signature hook switched to token mode drops its secrets; back again, it gets a new one.
     const gh = await addHook(server.app, 'gh', 'github');
-    const switched = await server.app.hooks.updateHook('gh', { verify: 'token' });
+    const switched = await server.app.hooks.updateHook(OPERATOR, 'gh', { verify: 'token' });
     assert.equal(switched.generatedSecret, undefined);
-    const back = await server.app.hooks.updateHook('gh', { verify: 'github' });
+    const back = await server.app.hooks.updateHook(OPERATOR, 'gh', { verify: 'github' });
     assert.notEqual(back.generatedSecret, gh.secret);
     assert.match(back.generatedSecret ?? '', /^[0-9a-f]{64}$/);
   });

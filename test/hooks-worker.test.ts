@@ -17,6 +17,7 @@ import { createEffects, effects, writeEffect } from './helpers/handler-effects.t
 import { addHook, postHook, storedDeliveries } from './helpers/hooks.ts';
 import { startTestServer } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 const BASE_MS = 10_000;
 const LEASE_MS = 60_000;
@@ -66,7 +67,7 @@ async function setUp(
   const db = options.db ?? (await migratedDatabase(t)).db;
   const clock = options.clock ?? testClock();
   const { hooks, worker } = hooksOver(db, handler, clock.now, options.maxAttempts);
-  const { generatedSecret } = await hooks.createHook({ name: 'h', handler: 'test', verify: 'standard' });
+  const { generatedSecret } = await hooks.createHook(OPERATOR, { name: 'h', handler: 'test', verify: 'standard' });
   const signer = new Webhook(generatedSecret ?? '');
   async function deliver(id: string, payload = '{}'): Promise<number> {
     const headers = {
@@ -312,9 +313,12 @@ describe("a handler's transaction", () => {
       description: 'adds a user and a group, fails the first time',
       handle: async (handled, { services }) => {
         const suffix = String(handled.attempt);
-        const user = await services.users.createUser({ username: `user${suffix}`, password: 'a long passphrase' });
+        const user = await services.users.createUser(OPERATOR, {
+          username: `user${suffix}`,
+          password: 'a long passphrase',
+        });
         // Opens a transaction of its own in the service: it joins the run's.
-        await services.users.updateUser({ kind: 'operator' }, user.id, { first_name: 'Handled' });
+        await services.users.updateUser(OPERATOR, user.id, { first_name: 'Handled' });
         if (handled.attempt === 1) throw new Error('after the writes');
         return undefined;
       },
@@ -418,7 +422,7 @@ describe('the worker in a running server', () => {
     );
     // A replay (what the API and CLI call) runs the handler again: a second attempt in the log.
     const replayed = rows[0].id;
-    await up.app.hooks.replayDelivery(replayed);
+    await up.app.hooks.replayDelivery(OPERATOR, replayed);
     const log = await until(
       () => up.db.selectFrom('hook_attempts').selectAll().where('delivery_id', '=', replayed).execute(),
       (attempts) => attempts.length === 2,

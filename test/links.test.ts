@@ -7,7 +7,7 @@ import { postHook } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const FROM = '+15555550167';
@@ -69,7 +69,7 @@ function run(server: TestServer, delivery: HandledDelivery) {
 
 /** A Twilio hook that only stores: the test, not the worker, runs the SMS handler on its deliveries. */
 async function inboxHook(server: TestServer): Promise<number> {
-  const { hook } = await server.app.hooks.createHook({
+  const { hook } = await server.app.hooks.createHook(OPERATOR, {
     name: 'inbox',
     handler: 'inbox',
     verify: 'twilio',
@@ -188,7 +188,7 @@ describe('links.twilio-sms', () => {
     const server = await startTestServer(t);
     const hookId = await inboxHook(server);
     await archive(server, hookId, 'https://example.org', '2026-01-01T10:00:00.000Z');
-    await server.app.hooks.removeHook('inbox');
+    await server.app.hooks.removeHook(OPERATOR, 'inbox');
     assert.deepEqual(await archived(server), [
       { delivery_id: null, url: 'https://example.org', sender: MASKED, received_at: '2026-01-01T10:00:00.000Z' },
     ]);
@@ -341,7 +341,12 @@ describe('GET /links', () => {
 /** A server with the hook a Twilio number's messaging webhook points at: `/hooks/sms`. */
 async function serverWithSmsHook(t: TestContext) {
   const server = await startTestServer(t);
-  await server.app.hooks.createHook({ name: 'sms', handler: 'links.twilio-sms', verify: 'twilio', secret: AUTH_TOKEN });
+  await server.app.hooks.createHook(OPERATOR, {
+    name: 'sms',
+    handler: 'links.twilio-sms',
+    verify: 'twilio',
+    secret: AUTH_TOKEN,
+  });
   return server;
 }
 

@@ -86,11 +86,11 @@ async function ensureFixtures(server: TestServer): Promise<Fixtures> {
   const { users, tokens, hooks } = server.app;
   const user = await users
     .getUserByUsername('victim')
-    .catch(() => users.createUser({ username: 'victim', password: PASSWORD }));
+    .catch(() => users.createUser(OPERATOR, { username: 'victim', password: PASSWORD }));
   const group = await users.getGroupByName('victims').catch(() => users.createGroup(OPERATOR, { name: 'victims' }));
   await users.addMember(OPERATOR, group.id, user.id);
   await users.grant(OPERATOR, group.id, 'users.view');
-  const token = await tokens.create(user.id, { name: 'victim', scopes: [] });
+  const token = await tokens.create(OPERATOR, user.id, { name: 'victim', scopes: [] });
   let hook = await hooks.getHook(HOOK).catch(() => undefined);
   if (!hook) {
     const { id, secret } = await addHook(server.app, HOOK, 'standard');

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Client } from './helpers/http.ts';
 import { csrfFrom, submitLogin } from './helpers/pages.ts';
 import { startTestServer } from './helpers/server.ts';
-import { createUser, PASSWORD } from './helpers/users.ts';
+import { createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 const SESSION_COOKIE = 'endpoint_session';
 
@@ -210,7 +210,7 @@ describe('login and logout pages', () => {
 
   it('escapes what users typed, such as a first name holding a script', async (t) => {
     const server = await startTestServer(t);
-    await server.app.users.createUser({
+    await server.app.users.createUser(OPERATOR, {
       username: 'mallory',
       password: PASSWORD,
       first_name: '<script>alert(1)</script>',

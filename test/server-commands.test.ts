@@ -9,6 +9,7 @@ import { createTestDatabase } from './helpers/database.ts';
 import { freePort, spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 const EXAMPLE_ENV = new URL('../deploy/endpoint.env.example', import.meta.url);
 const LISTENING = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
@@ -102,7 +103,7 @@ describe('dev-server and serve', () => {
     const db = createDb(database.url);
     const { users } = servicesOver(db);
     const password = 'Leak-check password 9';
-    await users.createUser({ username: 'joe', password });
+    await users.createUser(OPERATOR, { username: 'joe', password });
     await db.destroy();
 
     const server = spawnServer(['serve', '--host', '127.0.0.1', '--port', '0'], {

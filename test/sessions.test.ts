@@ -3,6 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { assertMigrated, createDb, migrateToLatest, packages } from './helpers/built.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { servicesOver } from './helpers/services.ts';
+import { OPERATOR } from './helpers/users.ts';
 
 const MINUTE = 60_000;
 
@@ -21,7 +22,7 @@ async function setUp(t: TestContext) {
   };
   // The default timeouts: 30 minutes idle, 8 hours in all.
   const { sessions, users } = servicesOver(db, { now: () => clock.now });
-  const user = await users.createUser({
+  const user = await users.createUser(OPERATOR, {
     username: 'joe',
     password: 'correct horse battery staple',
   });

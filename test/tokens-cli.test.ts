@@ -30,8 +30,8 @@ async function setup(t: TestContext) {
   });
   assertMigrated(await migrateToLatest(db, packages));
   const { users } = servicesOver(db);
-  const joe = await users.createUser({ username: 'joe', password: 'a long enough passphrase' });
-  const ann = await users.createUser({ username: 'ann', password: 'a long enough passphrase' });
+  const joe = await users.createUser(OPERATOR, { username: 'joe', password: 'a long enough passphrase' });
+  const ann = await users.createUser(OPERATOR, { username: 'ann', password: 'a long enough passphrase' });
   const staff = await users.createGroup(OPERATOR, { name: 'staff' });
   await users.addMember(OPERATOR, staff.id, joe.id);
   await users.grant(OPERATOR, staff.id, 'users.view');

@@ -139,7 +139,7 @@ describe('an API token from creation to revocation', () => {
     const { token } = await newToken();
     await expectOk(await program.get(USERS, bearer(token)));
 
-    assert.equal(await server.app.users.revokeByName('staff', 'users.view'), true);
+    assert.equal(await server.app.users.revokeByName(OPERATOR, 'staff', 'users.view'), true);
     await expectProblem(await program.get(USERS, bearer(token)), 403, 'forbidden');
     await expectOk(await program.get(ME, bearer(token)));
   });
@@ -267,7 +267,7 @@ describe('an API token on two servers over one database', () => {
       const { token } = await newToken();
       const throughSecond = new Client(second.url);
       await expectOk(await throughSecond.get(USERS, bearer(token)));
-      await server.app.users.revokeByName('staff', 'users.view');
+      await server.app.users.revokeByName(OPERATOR, 'staff', 'users.view');
       await expectProblem(await throughSecond.get(USERS, bearer(token)), 403, 'forbidden');
     } finally {
       await second.close();

@@ -17,6 +17,8 @@ export type Principal =
       user: PrincipalUser;
       /** How the caller proved who they are. */
       via: 'session' | 'token';
+      /** The API token the caller used, when `via` is `token`. */
+      tokenId?: number;
       /** Whether the caller holds a permission now; read from the database once per request. */
       can(permission: string): Promise<boolean>;
       /** Every permission the caller holds now (for a token: its scopes the owner still holds). */

@@ -1,6 +1,7 @@
 // The installed packages, one line each (adding a package is adding its line), in order: a
 // package comes before those whose services use it.
 export const packages = [
+  (await import('./audit/index.ts')).default,
   (await import('./users/index.ts')).default,
   (await import('./tokens/index.ts')).default,
   (await import('./public/index.ts')).default,

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilio from 'twilio';
 import type { Db } from '../../src/core/db.ts';
+import { OPERATOR } from './users.ts';
 
 /** Creates a hook through the service (what the CLI calls) and returns its secret. */
 export async function addHook(
@@ -12,7 +13,7 @@ export async function addHook(
   verify: string,
   secret?: string,
 ): Promise<{ id: number; secret: string }> {
-  const { hook, generatedSecret } = await app.hooks.createHook({ name, handler: 'inbox', verify, secret });
+  const { hook, generatedSecret } = await app.hooks.createHook(OPERATOR, { name, handler: 'inbox', verify, secret });
   const kept = generatedSecret ?? secret;
   if (kept === undefined) throw new Error('a hook without a secret');
   return { id: hook.id, secret: kept };

@@ -5,7 +5,7 @@ import { Client } from './http.ts';
 export const PASSWORD = 'correct horse battery staple';
 
 /** The service's actor for changes made as the operator (what the CLI passes): bound by no rule. */
-export const OPERATOR = { kind: 'operator' } as const satisfies Actor;
+export const OPERATOR = { kind: 'operator', from: 'cli' } as const satisfies Actor;
 
 /** Creates a user through the service (what the CLI and API also call), optionally in groups. */
 export async function createUser(
@@ -13,7 +13,11 @@ export async function createUser(
   username: string,
   options: { groups?: string[]; permissions?: string[]; password?: string; active?: boolean } = {},
 ) {
-  const user = await app.users.createUser({ username, password: options.password ?? PASSWORD, active: options.active });
+  const user = await app.users.createUser(OPERATOR, {
+    username,
+    password: options.password ?? PASSWORD,
+    active: options.active,
+  });
   for (const name of options.groups ?? []) {
     const group = await app.users.getGroupByName(name).catch(() => app.users.createGroup(OPERATOR, { name }));
     await app.users.addMember(OPERATOR, group.id, user.id);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { OPERATOR } from '../../core/actor.ts';
 import { formatColumns } from '../../core/cli/columns.ts';
 import { everyPage, idOption, say } from '../../core/cli/output.ts';
 import { runAction } from '../../core/cli/run-action.ts';
@@ -38,7 +39,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .action(
       runAction(async (options: AddHookOptions) => {
         const hooks = await hooksService(context);
-        const { hook, generatedSecret } = await hooks.createHook({
+        const { hook, generatedSecret } = await hooks.createHook(OPERATOR, {
           name: options.name,
           handler: options.handler,
           verify: options.verify,
@@ -83,7 +84,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .action(
       runAction(async (options: RotateOptions) => {
         const hooks = await hooksService(context);
-        const { generatedSecret, previousExpiresAt } = await hooks.rotateSecret(options.name, {
+        const { generatedSecret, previousExpiresAt } = await hooks.rotateSecret(OPERATOR, options.name, {
           secret: options.secret,
           overlap: options.overlap,
         });
@@ -105,7 +106,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .requiredOption('--id <id>', 'the delivery id, as the API lists it')
     .action(
       runAction(async (options: { id: string }) => {
-        const delivery = await (await hooksService(context)).replayDelivery(idOption(options.id, 'delivery'));
+        const delivery = await (await hooksService(context)).replayDelivery(OPERATOR, idOption(options.id, 'delivery'));
         // This process has no worker to wake; the server's workers find it due on their next poll.
         say(`delivery ${delivery.id} of hook ${delivery.hook} is pending again`);
       }),
@@ -117,7 +118,7 @@ export function registerCommands(program: Command, context: CliContext): void {
     .requiredOption('--name <name>', 'the hook')
     .action(
       runAction(async ({ name }: { name: string }) => {
-        await (await hooksService(context)).removeHook(name);
+        await (await hooksService(context)).removeHook(OPERATOR, name);
         say(`removed hook ${name}`);
       }),
     );

@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
+import type { AuditService } from '../audit/index.ts';
 import { HookNotFoundError } from './errors.ts';
 import * as repository from './repository.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -9,6 +10,7 @@ import type { TokenCheck } from './verify/scheme.ts';
 /** What every part of the hooks service shares: createHooksService's options, defaults filled in. */
 export interface HooksContext {
   db: Db;
+  audit: AuditService;
   secretBox: SecretBox;
   /** The handlers a hook may name, from every package. */
   handlers: ReadonlyMap<string, HookHandler>;

@@ -1,4 +1,5 @@
-import { nowIso } from '../../core/db.ts';
+import type { Actor } from '../../core/actor.ts';
+import { inTransaction, nowIso } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import { deliveryRowToDelivery, deliveryRowToDetail } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
@@ -9,7 +10,7 @@ import type { DeliveryStatus } from './table.ts';
 
 /** Reading stored deliveries, and replaying them. */
 export function createDeliveries(context: HooksContext) {
-  const { db, onPending, now } = context;
+  const { db, audit, onPending, now } = context;
   return {
     async listDeliveries(hookName: string, page: Page, status: DeliveryStatus | undefined): Promise<Paged<Delivery>> {
       const hook = await hookByName(context, hookName);
@@ -27,15 +28,22 @@ export function createDeliveries(context: HooksContext) {
      * Runs a delivery's handler again from scratch: pending, attempts 0, due now, its last error
      * and processed time cleared; its attempt log is kept. Refused while a worker is running it.
      */
-    async replayDelivery(id: number): Promise<Delivery> {
-      if (!(await repository.requeueDelivery(db, id, nowIso(now())))) {
-        if (await repository.findDelivery(db, id)) throw new DeliveryBusyError(id);
-        throw new DeliveryNotFoundError();
-      }
+    async replayDelivery(actor: Actor, id: number): Promise<Delivery> {
+      const row = await inTransaction(db, async (trx) => {
+        if (!(await repository.requeueDelivery(trx, id, nowIso(now())))) {
+          if (await repository.findDelivery(trx, id)) throw new DeliveryBusyError(id);
+          throw new DeliveryNotFoundError();
+        }
+        const requeued = await repository.findDelivery(trx, id);
+        if (!requeued) throw new DeliveryNotFoundError();
+        await audit.record(trx, actor, {
+          action: 'delivery.replayed',
+          target: `delivery:${id}`,
+          summary: { hook: requeued.hook, external_id: requeued.external_id },
+        });
+        return requeued;
+      });
       onPending?.();
-      const row = await repository.findDelivery(db, id);
-      // Removed with its hook in the moment since the reset.
-      if (!row) throw new DeliveryNotFoundError();
       return deliveryRowToDelivery(row);
     },
   };

@@ -1,4 +1,5 @@
-import { isUniqueViolation, nowIso } from '../../core/db.ts';
+import type { Actor } from '../../core/actor.ts';
+import { inTransaction, isUniqueViolation, nowIso } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import { type HookWithSecret, hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
@@ -7,7 +8,7 @@ import { checkedMode, checkHandler, checkLegacyPath, checkName } from './hook-ru
 import { checkedSecret, onlySecret } from './hook-secrets.ts';
 import * as repository from './repository.ts';
 import type { Hook } from './schemas.ts';
-import type { HookRowUpdate } from './table.ts';
+import type { HookRow, HookRowUpdate } from './table.ts';
 
 export interface NewHook {
   name: string;
@@ -31,9 +32,14 @@ export interface HookChanges {
   secret?: string;
 }
 
+/** A hook as the audit trail shows it: never its secrets. */
+function hookFields(row: HookRow) {
+  return { handler: row.handler, verify: row.verify_mode, legacy_path: row.legacy_path };
+}
+
 /** Making, reading, changing and removing hooks. */
 export function createHookAdmin(context: HooksContext) {
-  const { db, secretBox, handlers, now } = context;
+  const { db, audit, secretBox, handlers, now } = context;
 
   /** Throws HookTakenError when another hook than `ownId` answers at the path. */
   async function checkPathFree(path: string | null | undefined, ownId: number | undefined): Promise<void> {
@@ -44,7 +50,7 @@ export function createHookAdmin(context: HooksContext) {
 
   return {
     /** Creates a hook; `generatedSecret` is the plaintext when it was generated here, to be shown once. */
-    async createHook(input: NewHook): Promise<HookWithSecret> {
+    async createHook(actor: Actor, input: NewHook): Promise<HookWithSecret> {
       checkName(input.name);
       checkHandler(input.handler, handlers);
       if (input.legacyPath !== undefined) checkLegacyPath(input.legacyPath);
@@ -53,13 +59,21 @@ export function createHookAdmin(context: HooksContext) {
       if (await repository.findHookByName(db, input.name)) throw new HookTakenError(`hook name "${input.name}"`);
       await checkPathFree(input.legacyPath, undefined);
       try {
-        const row = await repository.insertHook(db, {
-          name: input.name,
-          handler: input.handler,
-          verify_mode: mode,
-          secrets: onlySecret(secret === undefined ? undefined : secretBox.seal(secret)),
-          legacy_path: input.legacyPath ?? null,
-          created_at: nowIso(now()),
+        const row = await inTransaction(db, async (trx) => {
+          const inserted = await repository.insertHook(trx, {
+            name: input.name,
+            handler: input.handler,
+            verify_mode: mode,
+            secrets: onlySecret(secret === undefined ? undefined : secretBox.seal(secret)),
+            legacy_path: input.legacyPath ?? null,
+            created_at: nowIso(now()),
+          });
+          await audit.record(trx, actor, {
+            action: 'hook.created',
+            target: `hook:${inserted.name}`,
+            summary: { hook_id: inserted.id, after: hookFields(inserted) },
+          });
+          return inserted;
         });
         return { hook: hookRowToHook(row), generatedSecret: generated ? secret : undefined };
       } catch (error) {
@@ -70,7 +84,7 @@ export function createHookAdmin(context: HooksContext) {
     },
 
     /** Changes a hook's handler, legacy path or verification mode; its name stays (senders call it). */
-    async updateHook(name: string, changes: HookChanges): Promise<HookWithSecret> {
+    async updateHook(actor: Actor, name: string, changes: HookChanges): Promise<HookWithSecret> {
       const row = await hookByName(context, name);
       if (changes.handler !== undefined) checkHandler(changes.handler, handlers);
       if (changes.legacyPath) checkLegacyPath(changes.legacyPath);
@@ -92,8 +106,21 @@ export function createHookAdmin(context: HooksContext) {
       }
       if (Object.keys(update).length === 0) return { hook: hookRowToHook(row), generatedSecret };
       try {
-        const updated = await repository.updateHook(db, row.id, update);
-        if (!updated) throw new HookNotFoundError(name);
+        const updated = await inTransaction(db, async (trx) => {
+          const changed = await repository.updateHook(trx, row.id, update);
+          if (!changed) throw new HookNotFoundError(name);
+          await audit.record(trx, actor, {
+            action: 'hook.updated',
+            target: `hook:${name}`,
+            summary: {
+              hook_id: row.id,
+              before: hookFields(row),
+              after: hookFields(changed),
+              ...(update.secrets !== undefined && { secret: 'changed' }),
+            },
+          });
+          return changed;
+        });
         return { hook: hookRowToHook(updated), generatedSecret };
       } catch (error) {
         if (isUniqueViolation(error)) throw new HookTakenError(`path "${changes.legacyPath}"`);
@@ -111,8 +138,16 @@ export function createHookAdmin(context: HooksContext) {
     },
 
     /** Removes a hook and every delivery it holds. */
-    async removeHook(name: string): Promise<void> {
-      if (!(await repository.deleteHookByName(db, name))) throw new HookNotFoundError(name);
+    async removeHook(actor: Actor, name: string): Promise<void> {
+      await inTransaction(db, async (trx) => {
+        const row = await repository.findHookByName(trx, name);
+        if (!row || !(await repository.deleteHookByName(trx, name))) throw new HookNotFoundError(name);
+        await audit.record(trx, actor, {
+          action: 'hook.deleted',
+          target: `hook:${name}`,
+          summary: { hook_id: row.id, before: hookFields(row) },
+        });
+      });
     },
   };
 }

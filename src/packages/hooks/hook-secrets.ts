@@ -1,4 +1,5 @@
-import { nowIso } from '../../core/db.ts';
+import type { Actor } from '../../core/actor.ts';
+import { inTransaction, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
 import type { HookWithSecret } from './api-objects.ts';
 import { hookRowToHook } from './api-objects.ts';
@@ -78,14 +79,14 @@ export function openLiveSecrets(secretBox: SecretBox, hook: HookRow, at: Date): 
 
 /** Rotating a hook's secret. */
 export function createHookSecrets(context: HooksContext) {
-  const { db, secretBox, now } = context;
+  const { db, audit, secretBox, now } = context;
   return {
     /**
      * Makes a new secret current; the ones it replaces keep verifying for the overlap, so senders
      * can switch over without refused deliveries. Two rotations of one hook at once: the second
      * to write is refused (HookChangedError) rather than silently dropping the first's secret.
      */
-    async rotateSecret(name: string, input: SecretRotation): Promise<RotatedSecret> {
+    async rotateSecret(actor: Actor, name: string, input: SecretRotation): Promise<RotatedSecret> {
       const row = await hookByName(context, name);
       secretRule(row.verify_mode);
       const overlapMs = checkedOverlap(input.overlap ?? DEFAULT_OVERLAP);
@@ -93,13 +94,19 @@ export function createHookSecrets(context: HooksContext) {
       if (secret === undefined) throw new Error(`a ${row.verify_mode} hook got no secret`);
       const at = now();
       const secrets = rotateSecrets(parseSecrets(row.secrets), secretBox.seal(secret), overlapMs, at);
-      const updated = await repository.replaceSecrets(db, row.id, row.secrets, serializeSecrets(secrets));
-      if (!updated) throw new HookChangedError(name);
-      return {
-        hook: hookRowToHook(updated),
-        generatedSecret: generated ? secret : undefined,
-        previousExpiresAt: secrets.length > 1 ? nowIso(new Date(at.getTime() + overlapMs)) : null,
-      };
+      const previousExpiresAt = secrets.length > 1 ? nowIso(new Date(at.getTime() + overlapMs)) : null;
+      const updated = await inTransaction(db, async (trx) => {
+        const replaced = await repository.replaceSecrets(trx, row.id, row.secrets, serializeSecrets(secrets));
+        if (!replaced) throw new HookChangedError(name);
+        // An overlap of 0s is the removal of every old secret at once.
+        await audit.record(trx, actor, {
+          action: overlapMs === 0 ? 'hook.secret_rotated_old_removed' : 'hook.secret_rotated',
+          target: `hook:${name}`,
+          summary: { hook_id: row.id, generated, previous_secrets_expire_at: previousExpiresAt },
+        });
+        return replaced;
+      });
+      return { hook: hookRowToHook(updated), generatedSecret: generated ? secret : undefined, previousExpiresAt };
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
+import type { AuditService } from '../audit/index.ts';
 import type { TokensService } from '../tokens/index.ts';
 import { type UsersService, userPrincipal } from '../users/index.ts';
 import { apiRoutes } from './api-routes.ts';
@@ -10,7 +11,7 @@ import { createSecretBox, type SecretBox } from './secret-box.ts';
 import { createHooksService } from './service.ts';
 import { createDeliveryWorker } from './worker.ts';
 
-type Deps = ServiceDeps & { users: UsersService; tokens: TokensService };
+type Deps = ServiceDeps & { audit: AuditService; users: UsersService; tokens: TokensService };
 
 /**
  * Whether an API token may call `token` hooks: its scopes and its owner's permissions, read now,
@@ -20,7 +21,7 @@ function tokenMayCall({ users, tokens }: Deps) {
   return async (token: string): Promise<boolean | undefined> => {
     const resolved = await tokens.resolve(token);
     if (!resolved) return undefined;
-    return userPrincipal(users, resolved.user, 'token', resolved.scopes).can('hooks.call');
+    return userPrincipal(users, resolved.user, 'token', resolved).can('hooks.call');
   };
 }
 
@@ -48,6 +49,7 @@ function services(deps: Deps) {
     now,
   });
   const hooks = createHooksService(db, {
+    audit: deps.audit,
     secretBox: lazySecretBox(deps.secretKey),
     handlers,
     onPending: worker.wake,
@@ -75,7 +77,7 @@ async function plugin(app: FastifyInstance): Promise<void> {
 
 export default definePackage({
   name: 'hooks',
-  dependsOn: ['users', 'tokens'],
+  dependsOn: ['audit', 'users', 'tokens'],
   migrations: new URL('./migrations/', import.meta.url),
   permissions: {
     'hooks.view': 'See hooks and their stored deliveries',

@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db.ts';
 import type { HookHandler } from '../../core/hook-handlers.ts';
+import type { AuditService } from '../audit/index.ts';
 import type { HooksContext } from './context.ts';
 import { createDeliveries } from './deliveries.ts';
 import { createHookAdmin } from './hook-admin.ts';
@@ -9,6 +10,8 @@ import type { SecretBox } from './secret-box.ts';
 import type { TokenCheck } from './verify/scheme.ts';
 
 export interface HooksServiceOptions {
+  /** Where hook changes, secret rotations and replays are recorded. */
+  audit: AuditService;
   secretBox: SecretBox;
   /** The handlers a hook may name, from every package. */
   handlers: ReadonlyMap<string, HookHandler>;
@@ -29,8 +32,8 @@ export interface HooksServiceOptions {
  * secrets (hook-secrets.ts), receiving (receiving.ts), deliveries and replay (deliveries.ts).
  */
 export function createHooksService(db: Db, options: HooksServiceOptions) {
-  const { secretBox, handlers, tokenMayCall, onPending, leaseMs = 300_000, now = () => new Date() } = options;
-  const context: HooksContext = { db, secretBox, handlers, tokenMayCall, onPending, leaseMs, now };
+  const { audit, secretBox, handlers, tokenMayCall, onPending, leaseMs = 300_000, now = () => new Date() } = options;
+  const context: HooksContext = { db, audit, secretBox, handlers, tokenMayCall, onPending, leaseMs, now };
   return {
     ...createHookAdmin(context),
     ...createHookSecrets(context),

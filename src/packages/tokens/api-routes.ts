@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireUser } from '../../core/auth.ts';
 import { HttpError } from '../../core/http-errors.ts';
 import { IdParamsSchema, NoContentSchema, pageOf, problemResponses } from '../../core/schemas.ts';
+import { callerActor } from '../users/index.ts';
 import { CreatedTokenSchema, NewTokenSchema, TokenPageSchema, TokenQuerySchema } from './schemas.ts';
 
 const tags = ['tokens'];
@@ -34,7 +35,8 @@ export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { user } = requireUser(request);
       const { name, scopes, expires_in: expiresIn } = request.body;
-      return reply.code(201).send(await tokens.create(user.id, { name, scopes: scopes ?? [], expiresIn }));
+      const actor = await callerActor(request);
+      return reply.code(201).send(await tokens.create(actor, user.id, { name, scopes: scopes ?? [], expiresIn }));
     },
   );
 
@@ -76,7 +78,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const caller = requireUser(request);
       const anyone = await caller.can('tokens.delete');
-      await tokens.revoke(request.params.id, anyone ? {} : { ownerId: caller.user.id });
+      await tokens.revoke(await callerActor(request), request.params.id, anyone ? {} : { ownerId: caller.user.id });
       return reply.code(204).send(null);
     },
   );

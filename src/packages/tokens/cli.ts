@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Value } from 'typebox/value';
+import { OPERATOR } from '../../core/actor.ts';
 import { formatColumns } from '../../core/cli/columns.ts';
 import { everyPage, idOption, say } from '../../core/cli/output.ts';
 import { CliError, runAction } from '../../core/cli/run-action.ts';
@@ -34,7 +35,7 @@ export function registerCommands(program: Command, context: CliContext): void {
           throw new CliError('--name must be 1 to 100 characters');
         }
         const { tokens } = await context.services();
-        const created = await tokens.createForUsername(options.username, {
+        const created = await tokens.createForUsername(OPERATOR, options.username, {
           name: options.name,
           scopes: scopeList(options.scopes),
           expiresIn: options.expiresIn,
@@ -81,7 +82,7 @@ export function registerCommands(program: Command, context: CliContext): void {
       runAction(async (options: { id: string }) => {
         const id = idOption(options.id, 'token');
         const { tokens } = await context.services();
-        const token = await tokens.revoke(id);
+        const token = await tokens.revoke(OPERATOR, id);
         say(`revoked token ${token.id} "${token.name}" of ${token.username}`);
       }),
     );

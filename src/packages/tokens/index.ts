@@ -1,4 +1,5 @@
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
+import type { AuditService } from '../audit/index.ts';
 import type { UsersService } from '../users/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { bearerAuth } from './bearer-auth.ts';
@@ -9,8 +10,8 @@ import { createTokensService } from './service.ts';
 export { bearerCredentials } from './bearer-auth.ts';
 export type { TokensService } from './service.ts';
 
-function services({ db, now, users }: ServiceDeps & { users: UsersService }) {
-  return { tokens: createTokensService(db, { users, now }) };
+function services({ db, now, users, audit }: ServiceDeps & { users: UsersService; audit: AuditService }) {
+  return { tokens: createTokensService(db, { users, audit, now }) };
 }
 
 declare module '../../core/package.ts' {
@@ -21,7 +22,7 @@ declare module '../../core/package.ts' {
 
 export default definePackage({
   name: 'tokens',
-  dependsOn: ['users'],
+  dependsOn: ['audit', 'users'],
   migrations: new URL('./migrations/', import.meta.url),
   permissions: {
     'tokens.view': "See everyone's API tokens (never the tokens themselves)",

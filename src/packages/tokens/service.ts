@@ -1,8 +1,10 @@
+import type { Actor } from '../../core/actor.ts';
 import type { PrincipalUser } from '../../core/auth.ts';
-import { type Db, nowIso } from '../../core/db.ts';
+import { type Db, inTransaction, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import { sha256Hex } from '../../core/secrets.ts';
+import type { AuditService } from '../audit/index.ts';
 import type { UsersService } from '../users/index.ts';
 import {
   BadExpiryError,
@@ -37,6 +39,7 @@ export type TokenOwners = Pick<UsersService, 'permissions' | 'access' | 'getUser
 
 export interface TokensServiceOptions {
   users: TokenOwners;
+  audit: AuditService;
   now?: () => Date;
 }
 
@@ -64,7 +67,7 @@ export function tokenRowToToken(row: TokenWithOwner): ApiToken {
 }
 
 export function createTokensService(db: Db, options: TokensServiceOptions) {
-  const { users } = options;
+  const { users, audit } = options;
   const now = options.now ?? (() => new Date());
 
   /** The requested scopes, sorted and without repeats, once each is declared and held by the owner. */
@@ -87,21 +90,29 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
 
   return {
     /** Makes a token for the user; the answer is the only place the token ever appears. */
-    async create(userId: number, input: TokenInput): Promise<CreatedToken> {
+    async create(actor: Actor, userId: number, input: TokenInput): Promise<CreatedToken> {
       const createdAt = now();
       const expiresAt = expiryAfter(createdAt, input.expiresIn);
       const scopes = await grantableScopes(userId, input.scopes);
       const token = newToken();
-      const row = await repo.insertToken(db, {
-        user_id: userId,
-        name: input.name,
-        token_hash: sha256Hex(token),
-        prefix: shownPrefix(token),
-        scopes: JSON.stringify(scopes),
-        created_at: nowIso(createdAt),
-        expires_at: expiresAt,
-        last_used_at: null,
-        revoked_at: null,
+      const row = await inTransaction(db, async (trx) => {
+        const inserted = await repo.insertToken(trx, {
+          user_id: userId,
+          name: input.name,
+          token_hash: sha256Hex(token),
+          prefix: shownPrefix(token),
+          scopes: JSON.stringify(scopes),
+          created_at: nowIso(createdAt),
+          expires_at: expiresAt,
+          last_used_at: null,
+          revoked_at: null,
+        });
+        await audit.record(trx, actor, {
+          action: 'token.created',
+          target: `token:${inserted.id}`,
+          summary: { token_id: inserted.id, name: inserted.name, owner_id: userId, scopes, expires_at: expiresAt },
+        });
+        return inserted;
       });
       return {
         id: row.id,
@@ -115,10 +126,14 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
     },
 
     /** As `create`, for a user named on the command line, who must be active. */
-    async createForUsername(username: string, input: TokenInput): Promise<CreatedToken & { username: string }> {
+    async createForUsername(
+      actor: Actor,
+      username: string,
+      input: TokenInput,
+    ): Promise<CreatedToken & { username: string }> {
       const user = await users.getUserByUsername(username);
       if (!user.active) throw new InactiveOwnerError(user.username);
-      return { ...(await this.create(user.id, input)), username: user.username };
+      return { ...(await this.create(actor, user.id, input)), username: user.username };
     },
 
     /** Tokens not revoked, newest first: one user's, or everyone's. */
@@ -131,10 +146,17 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
      * Revokes a token; it stops working on its next request, in every process. With `ownerId`,
      * another user's token is reported missing, so its existence is not revealed.
      */
-    async revoke(id: number, limit: { ownerId?: number } = {}): Promise<ApiToken> {
+    async revoke(actor: Actor, id: number, limit: { ownerId?: number } = {}): Promise<ApiToken> {
       const row = await repo.findToken(db, id);
       if (!row || (limit.ownerId !== undefined && row.user_id !== limit.ownerId)) throw new TokenNotFoundError(id);
-      if (!(await repo.revokeToken(db, id, nowIso(now())))) throw new TokenRevokedError(id);
+      await inTransaction(db, async (trx) => {
+        if (!(await repo.revokeToken(trx, id, nowIso(now())))) throw new TokenRevokedError(id);
+        await audit.record(trx, actor, {
+          action: 'token.revoked',
+          target: `token:${id}`,
+          summary: { token_id: id, name: row.name, owner_id: row.user_id, owner: row.username },
+        });
+      });
       return tokenRowToToken(row);
     },
 
@@ -142,8 +164,18 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
      * Revokes every token of a user at once (`set-password --revoke-tokens`); a password change
      * alone leaves them working. Answers how many were revoked.
      */
-    async revokeAllOf(userId: number): Promise<number> {
-      return repo.revokeUserTokens(db, userId, nowIso(now()));
+    async revokeAllOf(actor: Actor, userId: number): Promise<number> {
+      return inTransaction(db, async (trx) => {
+        const revoked = await repo.revokeUserTokens(trx, userId, nowIso(now()));
+        if (revoked > 0) {
+          await audit.record(trx, actor, {
+            action: 'token.revoked_all',
+            target: `user:${userId}`,
+            summary: { owner_id: userId, revoked },
+          });
+        }
+        return revoked;
+      });
     },
 
     /**

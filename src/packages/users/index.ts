@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
+import type { AuditService } from '../audit/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { createLoginThrottle } from './login-throttle.ts';
@@ -9,7 +10,7 @@ import { sessionAuth } from './session-auth.ts';
 import { createSessionService } from './sessions.ts';
 
 /** The users package's services, for the server, its commands and the tests alike. */
-function services({ db, config, now, permissions, redis }: ServiceDeps) {
+function services({ db, config, now, permissions, redis, audit }: ServiceDeps & { audit: AuditService }) {
   const throttle = createLoginThrottle({
     maxFailuresPerAccountAddress: config.loginMaxFailuresPerAccountAddress,
     maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
@@ -18,8 +19,8 @@ function services({ db, config, now, permissions, redis }: ServiceDeps) {
     redis,
   });
   return {
-    users: createUsersService(db, { permissions, throttle, now }),
-    sessions: createSessionService(db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs, now }),
+    users: createUsersService(db, { permissions, audit, throttle, now }),
+    sessions: createSessionService(db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs, audit, now }),
   };
 }
 
@@ -44,11 +45,13 @@ async function plugin(app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => clearInterval(purge));
 }
 
+export { callerActor } from './routes/caller-actor.ts';
 export type { UsersService } from './service.ts';
 export { userPrincipal } from './session-auth.ts';
 
 export default definePackage({
   name: 'users',
+  dependsOn: ['audit'],
   migrations: new URL('./migrations/', import.meta.url),
   permissions: {
     'users.view': 'See every user',

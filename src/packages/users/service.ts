@@ -1,5 +1,7 @@
+import type { TrailActor } from '../../core/actor.ts';
 import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
 import type { Page, Paged } from '../../core/paging.ts';
+import type { AuditService } from '../audit/index.ts';
 import { type Actor, ADMIN_GROUP, createAuthority } from './authority.ts';
 import {
   GroupNameTakenError,
@@ -38,8 +40,29 @@ export function groupRowToGroup(row: GroupRow): Group {
   return { id: row.id, name: row.name, description: row.description };
 }
 
+/** A user as the audit trail shows them: never the password hash. */
+function userFields(row: UserRow) {
+  return {
+    username: row.username,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    email: row.email,
+    active: Boolean(row.active),
+  };
+}
+
+/** The fields that differ between two versions of a record, before and after. */
+function changedFields<T extends Record<string, unknown>>(before: T, after: T) {
+  const keys = Object.keys(after).filter((key) => before[key] !== after[key]);
+  return {
+    before: Object.fromEntries(keys.map((key) => [key, before[key]])),
+    after: Object.fromEntries(keys.map((key) => [key, after[key]])),
+  };
+}
+
 export interface UsersServiceOptions {
   permissions: ReadonlyMap<string, string>;
+  audit: AuditService;
   throttle?: LoginThrottle;
   now?: () => Date;
 }
@@ -56,6 +79,7 @@ export interface PasswordPolicy {
 export function createUsersService(db: Db, options: UsersServiceOptions) {
   const now = options.now ?? (() => new Date());
   const authority = createAuthority(options.permissions);
+  const { audit } = options;
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -114,7 +138,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       const user = await userById(userId, trx);
       await authority.assertMayChange(trx, actor, user);
       await authority.assertMayGive(trx, actor, group);
-      return repo.insertMembership(trx, userId, groupId);
+      const added = await repo.insertMembership(trx, userId, groupId);
+      if (added) await audit.record(trx, actor, membershipEvent('membership.added', group, user));
+      return added;
     });
   }
 
@@ -128,7 +154,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       if (group.name === ADMIN_GROUP) {
         await authority.assertKeepsAnAdmin(trx, actor, user, `removed from group "${ADMIN_GROUP}"`);
       }
-      return repo.deleteMembership(trx, userId, groupId);
+      const removed = await repo.deleteMembership(trx, userId, groupId);
+      if (removed) await audit.record(trx, actor, membershipEvent('membership.removed', group, user));
+      return removed;
     });
   }
 
@@ -137,30 +165,64 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     assertKnownPermission(codename);
     return inTransaction(db, async (trx) => {
       await repo.lockAuthority(trx);
-      await authority.assertMayGive(trx, actor, await groupById(groupId, trx), codename);
-      return repo.insertPermission(trx, groupId, codename);
+      const group = await groupById(groupId, trx);
+      await authority.assertMayGive(trx, actor, group, codename);
+      const granted = await repo.insertPermission(trx, groupId, codename);
+      if (granted) await audit.record(trx, actor, permissionEvent('permission.granted', group, codename));
+      return granted;
     });
+  }
+
+  /** Takes a permission from a group; true when it held it. */
+  async function revoke(actor: Actor, groupId: number, codename: string): Promise<boolean> {
+    assertKnownPermission(codename);
+    return inTransaction(db, async (trx) => {
+      const group = await groupById(groupId, trx);
+      const revoked = await repo.deletePermission(trx, groupId, codename);
+      if (revoked) await audit.record(trx, actor, permissionEvent('permission.revoked', group, codename));
+      return revoked;
+    });
+  }
+
+  function membershipEvent(action: string, group: GroupRow, user: UserRow) {
+    return {
+      action,
+      target: `group:${group.name}`,
+      summary: { group_id: group.id, user_id: user.id, username: user.username },
+    };
+  }
+
+  function permissionEvent(action: string, group: GroupRow, codename: string) {
+    return { action, target: `group:${group.name}`, summary: { group_id: group.id, permission: codename } };
   }
 
   return {
     permissions: options.permissions,
 
-    async createUser(input: NewUser, policy: PasswordPolicy = {}): Promise<User> {
+    async createUser(actor: Actor, input: NewUser, policy: PasswordPolicy = {}): Promise<User> {
       checkPassword(input.password, input.username, policy);
       if (await repo.findUserByUsername(db, input.username)) throw new UsernameTakenError(input.username);
       const passwordHash = await hashPassword(input.password);
       const timestamp = nowIso(now());
       try {
-        const row = await repo.insertUser(db, {
-          username: input.username,
-          password_hash: passwordHash,
-          first_name: input.first_name ?? '',
-          last_name: input.last_name ?? '',
-          email: input.email ?? '',
-          active: toDbBool(input.active ?? true),
-          created_at: timestamp,
-          updated_at: timestamp,
-          last_login_at: null,
+        const row = await inTransaction(db, async (trx) => {
+          const inserted = await repo.insertUser(trx, {
+            username: input.username,
+            password_hash: passwordHash,
+            first_name: input.first_name ?? '',
+            last_name: input.last_name ?? '',
+            email: input.email ?? '',
+            active: toDbBool(input.active ?? true),
+            created_at: timestamp,
+            updated_at: timestamp,
+            last_login_at: null,
+          });
+          await audit.record(trx, actor, {
+            action: 'user.created',
+            target: `user:${inserted.id}`,
+            summary: { after: userFields(inserted) },
+          });
+          return inserted;
         });
         return userRowToUser(row, []);
       } catch (error) {
@@ -221,6 +283,14 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
           updated_at: nowIso(now()),
         });
         if (!updated) throw new UserNotFoundError();
+        const { before, after } = changedFields(userFields(current), userFields(updated));
+        if (Object.keys(after).length > 0 || passwordHash !== undefined) {
+          await audit.record(trx, actor, {
+            action: 'user.updated',
+            target: `user:${id}`,
+            summary: { before, after, ...(passwordHash !== undefined && { password: 'changed' }) },
+          });
+        }
         if (changes.active === false) await deleteUserSessions(trx, id);
         else if (changes.password !== undefined) await deleteUserSessions(trx, id, policy.keepSessionHash);
         return updated;
@@ -253,6 +323,11 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
         await authority.assertKeepsAnAdmin(trx, actor, target, 'deleted');
         authority.assertNotSelf(actor, target, 'delete');
         await repo.deleteUser(trx, id);
+        await audit.record(trx, actor, {
+          action: 'user.deleted',
+          target: `user:${id}`,
+          summary: { before: userFields(target) },
+        });
       });
     },
 
@@ -268,12 +343,30 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       const ok = await verifyPassword(row?.password_hash, password);
       if (!row || !ok || !row.active) {
         await options.throttle?.recordFailure(account, address);
+        // The name tried, never the password: a password typed into the name field is the risk
+        // taken for knowing which account is being guessed at.
+        await audit.record(
+          db,
+          { kind: 'anonymous', address },
+          {
+            action: 'login.failed',
+            target: row ? `user:${row.id}` : `username:${username.slice(0, 150)}`,
+            summary: {
+              username: username.slice(0, 150),
+              reason: !row ? 'no such user' : !ok ? 'wrong password' : 'inactive',
+            },
+          },
+        );
         throw new InvalidCredentialsError();
       }
       await options.throttle?.recordSuccess(account, address);
       const loginAt = nowIso(now());
       const rehash = needsRehash(row.password_hash) ? { password_hash: await hashPassword(password) } : {};
-      await repo.updateUser(db, row.id, { last_login_at: loginAt, ...rehash });
+      const self: TrailActor = { kind: 'user', userId: row.id, username: row.username, address };
+      await inTransaction(db, async (trx) => {
+        await repo.updateUser(trx, row.id, { last_login_at: loginAt, ...rehash });
+        await audit.record(trx, self, { action: 'login.succeeded', target: `user:${row.id}` });
+      });
       return toUser({ ...row, last_login_at: loginAt });
     },
 
@@ -286,10 +379,18 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       authority.assertMayName(actor, undefined, input.name);
       if (await repo.findGroupByName(db, input.name)) throw new GroupNameTakenError(input.name);
       try {
-        const row = await repo.insertGroup(db, {
-          name: input.name,
-          description: input.description ?? '',
-          created_at: nowIso(now()),
+        const row = await inTransaction(db, async (trx) => {
+          const inserted = await repo.insertGroup(trx, {
+            name: input.name,
+            description: input.description ?? '',
+            created_at: nowIso(now()),
+          });
+          await audit.record(trx, actor, {
+            action: 'group.created',
+            target: `group:${inserted.name}`,
+            summary: { group_id: inserted.id, after: { name: inserted.name, description: inserted.description } },
+          });
+          return inserted;
         });
         return groupRowToGroup(row);
       } catch (error) {
@@ -325,6 +426,17 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
           }
           const updated = await repo.updateGroup(trx, id, changes);
           if (!updated) throw new GroupNotFoundError();
+          const { before, after } = changedFields(
+            { name: current.name, description: current.description },
+            { name: updated.name, description: updated.description },
+          );
+          if (Object.keys(after).length > 0) {
+            await audit.record(trx, actor, {
+              action: 'group.updated',
+              target: `group:${current.name}`,
+              summary: { group_id: id, before, after },
+            });
+          }
           return updated;
         });
         return groupRowToGroup(row);
@@ -337,8 +449,14 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     async deleteGroup(actor: Actor, id: number): Promise<void> {
       await inTransaction(db, async (trx) => {
         await repo.lockAuthority(trx);
-        authority.assertMayDelete(actor, await groupById(id, trx));
+        const group = await groupById(id, trx);
+        authority.assertMayDelete(actor, group);
         await repo.deleteGroup(trx, id);
+        await audit.record(trx, actor, {
+          action: 'group.deleted',
+          target: `group:${group.name}`,
+          summary: { group_id: id, before: { name: group.name, description: group.description } },
+        });
       });
     },
 
@@ -375,15 +493,11 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     },
 
     /** Takes a permission from a group; it stops working on the holders' very next request. */
-    async revoke(groupId: number, codename: string): Promise<boolean> {
-      assertKnownPermission(codename);
-      await groupById(groupId);
-      return repo.deletePermission(db, groupId, codename);
-    },
+    revoke,
 
-    async revokeByName(groupName: string, codename: string): Promise<boolean> {
+    async revokeByName(actor: Actor, groupName: string, codename: string): Promise<boolean> {
       assertKnownPermission(codename);
-      return repo.deletePermission(db, (await groupByName(groupName)).id, codename);
+      return revoke(actor, (await groupByName(groupName)).id, codename);
     },
   };
 }

@@ -11,16 +11,17 @@ declare module 'fastify' {
 }
 
 /**
- * A logged-in principal whose groups and permissions are read once, when first asked. `scopes`
- * narrows what it may do (an API token): a permission then needs the scope AND the owner's grant,
+ * A logged-in principal whose groups and permissions are read once, when first asked. A token's
+ * scopes narrow what it may do: a permission then needs the scope AND the owner's grant,
  * so a permission taken from the owner stops working on the next request.
  */
 export function userPrincipal(
   users: Pick<UsersService, 'access'>,
   user: PrincipalUser,
   via: 'session' | 'token',
-  scopes?: ReadonlySet<string>,
+  token?: { id: number; scopes: ReadonlySet<string> },
 ): UserPrincipal {
+  const scopes = token?.scopes;
   let access: ReturnType<UsersService['access']> | undefined;
   const load = () => {
     access ??= users.access(user.id);
@@ -30,6 +31,7 @@ export function userPrincipal(
     kind: 'user',
     user,
     via,
+    ...(token && { tokenId: token.id }),
     can: async (permission) => (!scopes || scopes.has(permission)) && (await load()).permissions.has(permission),
     permissions: async () => {
       const held = (await load()).permissions;

@@ -33,7 +33,11 @@ export async function logIn(request: FastifyRequest, reply: FastifyReply, userna
  * from before the site moved to HTTPS, or have been planted.
  */
 export async function logOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  await endCurrentSession(request);
+  const { principal, sessionIdHash } = request;
+  if (sessionIdHash && principal.kind === 'user') {
+    const { id, username } = principal.user;
+    await request.server.sessions.logOut({ kind: 'user', userId: id, username, address: request.ip }, sessionIdHash);
+  }
   clearHostCookie(request, reply, COOKIE);
 }
 

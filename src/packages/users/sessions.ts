@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { type Db, nowIso } from '../../core/db.ts';
+import type { TrailActor } from '../../core/actor.ts';
+import { type Db, inTransaction, nowIso } from '../../core/db.ts';
 import { sha256Hex } from '../../core/secrets.ts';
+import type { AuditService } from '../audit/index.ts';
 import * as repo from './session-repository.ts';
 
 export interface SessionOptions {
   idleMs: number;
   maxAgeMs: number;
+  audit: AuditService;
   now?: () => Date;
 }
 
@@ -61,6 +64,14 @@ export function createSessionService(db: Db, options: SessionOptions) {
 
     async end(idHash: string): Promise<void> {
       await repo.deleteSession(db, idHash);
+    },
+
+    /** Ends a session its user logs out of, and says so in the audit trail. */
+    async logOut(actor: TrailActor & { kind: 'user' }, idHash: string): Promise<void> {
+      await inTransaction(db, async (trx) => {
+        await repo.deleteSession(trx, idHash);
+        await options.audit.record(trx, actor, { action: 'logout', target: `user:${actor.userId}` });
+      });
     },
 
     async endAllFor(userId: number, exceptIdHash?: string): Promise<void> {

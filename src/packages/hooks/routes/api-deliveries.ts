@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParamsSchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import { callerActor } from '../../users/index.ts';
 import {
   DeliveryDetailSchema,
   DeliveryPageSchema,
@@ -57,6 +58,7 @@ export const apiDeliveries: FastifyPluginAsyncTypebox = async (app) => {
         response: { 202: DeliverySchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request, reply) => reply.code(202).send(await hooks.replayDelivery(request.params.id)),
+    async (request, reply) =>
+      reply.code(202).send(await hooks.replayDelivery(await callerActor(request), request.params.id)),
   );
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import { callerActor } from '../../users/index.ts';
 import type { HookWithSecret } from '../api-objects.ts';
 import {
   HookChangesSchema,
@@ -58,7 +59,9 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { path, ...input } = request.body;
-      return reply.code(201).send(withSecret(await hooks.createHook({ ...input, legacyPath: path })));
+      return reply
+        .code(201)
+        .send(withSecret(await hooks.createHook(await callerActor(request), { ...input, legacyPath: path })));
     },
   );
 
@@ -93,7 +96,12 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { path, ...changes } = request.body;
-      return withSecret(await hooks.updateHook(request.params.name, { ...changes, legacyPath: path }));
+      return withSecret(
+        await hooks.updateHook(await callerActor(request), request.params.name, {
+          ...changes,
+          legacyPath: path,
+        }),
+      );
     },
   );
 
@@ -114,7 +122,7 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const rotated = await hooks.rotateSecret(request.params.name, request.body);
+      const rotated = await hooks.rotateSecret(await callerActor(request), request.params.name, request.body);
       return { ...withSecret(rotated), previous_secret_expires_at: rotated.previousExpiresAt };
     },
   );
@@ -131,7 +139,7 @@ export const apiHooks: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await hooks.removeHook(request.params.name);
+      await hooks.removeHook(await callerActor(request), request.params.name);
       return reply.code(204).send(null);
     },
   );

@@ -45,7 +45,7 @@ export function registerPermissionCommands(program: Command, context: CliContext
     .action(
       runAction(async (options: GrantOptions) => {
         const permission = knownPermission(context, options.permission);
-        const revoked = await (await usersService(context)).revokeByName(options.groupname, permission);
+        const revoked = await (await usersService(context)).revokeByName(OPERATOR, options.groupname, permission);
         if (!revoked) throw new CliError(`group ${options.groupname} does not have ${permission}`);
         say(`revoked ${permission} from group ${options.groupname}`);
       }),

@@ -47,7 +47,7 @@ export function registerUserCommands(program: Command, context: CliContext): voi
         // Open the database before asking: a missing or unmigrated one should fail before any prompt.
         const users = await usersService(context);
         const password = await newPassword(options.password);
-        const user = await users.createUser({ ...fields, password }, { allowWeakPassword: true });
+        const user = await users.createUser(OPERATOR, { ...fields, password }, { allowWeakPassword: true });
         warnIfWeak(password, user.username);
         say(`created user ${user.username} (id ${user.id})`);
       }),
@@ -71,7 +71,7 @@ export function registerUserCommands(program: Command, context: CliContext): voi
           say(`changed the password of ${user.username}; their sessions have ended`);
           return;
         }
-        const revoked = await tokens.revokeAllOf(user.id);
+        const revoked = await tokens.revokeAllOf(OPERATOR, user.id);
         say(
           `changed the password of ${user.username}; their sessions have ended and ${revoked} API token(s) are revoked`,
         );

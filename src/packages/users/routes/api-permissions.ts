@@ -74,7 +74,7 @@ export const apiPermissions: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await users.revoke(request.params.id, request.params.codename))) {
+      if (!(await users.revoke(await callerActor(request), request.params.id, request.params.codename))) {
         throw new HttpError('not_found', 'the group does not hold this permission');
       }
       return reply.code(204).send(null);

@@ -37,7 +37,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
           response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409) },
         },
       },
-      async (request, reply) => reply.code(201).send(await users.createUser(request.body)),
+      async (request, reply) => reply.code(201).send(await users.createUser(await callerActor(request), request.body)),
     );
   }
 

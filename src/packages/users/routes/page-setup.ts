@@ -2,9 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import type { Actor } from '../../../core/actor.ts';
 import { HttpError } from '../../../core/http-errors.ts';
 import { GroupNameTakenError, GroupNotFoundError, WeakPasswordError } from '../errors.ts';
-import { ADMIN_GROUP, OPERATOR, type UsersService } from '../service.ts';
+import { ADMIN_GROUP, type UsersService } from '../service.ts';
 import { logIn } from '../session-cookie.ts';
 
 const TEMPLATE = 'packages/users/templates/setup.eta';
@@ -33,14 +34,14 @@ async function assertSetupOpen(app: FastifyInstance, token: string | undefined):
   if (!matches || (await app.users.countUsers()) !== 0) throw new HttpError('not_found');
 }
 
-async function adminGroupId(users: UsersService): Promise<number> {
+async function adminGroupId(users: UsersService, operator: Actor): Promise<number> {
   try {
     return (await users.getGroupByName(ADMIN_GROUP)).id;
   } catch (error) {
     if (!(error instanceof GroupNotFoundError)) throw error;
   }
   try {
-    return (await users.createGroup(OPERATOR, { name: ADMIN_GROUP })).id;
+    return (await users.createGroup(operator, { name: ADMIN_GROUP })).id;
   } catch (error) {
     if (error instanceof GroupNameTakenError) return (await users.getGroupByName(ADMIN_GROUP)).id;
     throw error;
@@ -93,15 +94,16 @@ export async function setupPage(instance: FastifyInstance): Promise<void> {
       // and both become admins; only the unique index stops the same name twice. The window is the
       // time one password hash takes, the token holder is the only one who can open it, and the
       // result is one more admin they created themselves, so it is accepted rather than locked.
+      // The holder of the setup token is the operator: the first admin is theirs to make.
+      const operator: Actor = { kind: 'operator', from: 'setup', address: request.ip };
       let userId: number;
       try {
-        userId = (await app.users.createUser({ username: name, password })).id;
+        userId = (await app.users.createUser(operator, { username: name, password })).id;
       } catch (error) {
         if (!(error instanceof WeakPasswordError)) throw error;
         return renderForm(reply, 400, { ...form, error: `The ${error.message}.` });
       }
-      // The holder of the setup token is the operator: the first admin is theirs to make.
-      await app.users.addMember(OPERATOR, await adminGroupId(app.users), userId);
+      await app.users.addMember(operator, await adminGroupId(app.users, operator), userId);
       await logIn(request, reply, name, password);
       return reply.redirect('/', 303);
     },

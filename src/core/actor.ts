@@ -1,0 +1,29 @@
+/**
+ * Who asks a service for a change, as its rules and the audit trail see them. A user acts with what
+ * they hold (`holds`: a token's scopes its owner still holds) and may give nobody more than that.
+ * The operator (the CLI, the holder of the setup token) runs the server and is the way back in when
+ * every admin is locked out, so no rule binds them; `from` says which door they came through.
+ * `address` is the caller's source address, `tokenId` the API token a user called with.
+ */
+export type Actor =
+  | { kind: 'operator'; from: 'cli' | 'setup'; address?: string }
+  | {
+      kind: 'user';
+      userId: number;
+      username: string;
+      tokenId?: number;
+      address?: string;
+      holds: ReadonlySet<string>;
+    };
+
+/** The CLI's actor. */
+export const OPERATOR: Actor = Object.freeze({ kind: 'operator', from: 'cli' });
+
+/**
+ * Who the audit trail names: an actor, a user who just proved who they are (a login, a logout),
+ * or nobody known (a failed login). Every `Actor` is one.
+ */
+export type TrailActor =
+  | { kind: 'operator'; from: 'cli' | 'setup'; address?: string }
+  | { kind: 'user'; userId: number; username: string; tokenId?: number; address?: string }
+  | { kind: 'anonymous'; address?: string };
