@@ -36,7 +36,9 @@ export async function logOut(request: FastifyRequest, reply: FastifyReply): Prom
   const { principal, sessionIdHash } = request;
   if (sessionIdHash && principal.kind === 'user') {
     const { id, username } = principal.user;
-    await request.server.sessions.logOut({ kind: 'user', userId: id, username, address: request.ip }, sessionIdHash);
+    const tokenId = principal.tokenId;
+    const actor = { kind: 'user' as const, userId: id, username, address: request.ip, ...(tokenId && { tokenId }) };
+    await request.server.sessions.logOut(actor, sessionIdHash);
   }
   clearHostCookie(request, reply, COOKIE);
 }
