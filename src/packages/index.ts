@@ -6,4 +6,5 @@ export const packages = [
   (await import('./public/index.ts')).default,
   (await import('./hooks/index.ts')).default,
   (await import('./links/index.ts')).default,
+  (await import('./admin/index.ts')).default,
 ];
