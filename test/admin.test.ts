@@ -160,6 +160,31 @@ describe('the admin', () => {
     assert.equal((await server.app.users.getUser(b.id)).active, false);
   });
 
+  it('shows a new token once on the answer to the form, never in the list or a redirect, and revokes it', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const created = await postForm(admin, '/admin/tokens/tokens/add', [
+      ['name', 'deploy'],
+      ['scopes', 'users.view'],
+    ]);
+    assert.equal(created.status, 200);
+    const html = await created.text();
+    const token = /id="revealed" class="revealed" readonly value="(ep_[^"]+)"/.exec(html)?.[1];
+    assert.ok(token, 'the token is on the page');
+    const list = await (await admin.get('/admin/tokens/tokens/')).text();
+    assert.match(list, />deploy</);
+    assert.ok(!list.includes(token));
+    const id = (await server.app.tokens.list({}, { limit: 10, offset: 0 })).items[0].id;
+    assert.ok(!(await (await admin.get(`/admin/tokens/tokens/${id}`)).text()).includes(token));
+    const confirm = await admin.get(`/admin/tokens/tokens/actions?action=revoke&ids=${id}&back=row`);
+    const revoked = await admin.request('/admin/tokens/tokens/actions', {
+      method: 'POST',
+      body: new URLSearchParams({ _csrf: csrfFrom(await confirm.text()), action: 'revoke', ids: String(id) }),
+    });
+    assert.equal(revoked.status, 303);
+    assert.equal((await server.app.tokens.list({}, { limit: 10, offset: 0 })).total, 0);
+  });
+
   it('refuses a partial admin who tries to give herself or others more than she holds, changing nothing', async (t) => {
     const server = await startTestServer(t);
     await createUser(server.app, 'root', { groups: ['admin'] });
