@@ -179,9 +179,16 @@ describe('the admin', () => {
     const confirm = await admin.get(`/admin/tokens/tokens/actions?action=revoke&ids=${id}&back=row`);
     const revoked = await admin.request('/admin/tokens/tokens/actions', {
       method: 'POST',
-      body: new URLSearchParams({ _csrf: csrfFrom(await confirm.text()), action: 'revoke', ids: String(id) }),
+      body: new URLSearchParams({
+        _csrf: csrfFrom(await confirm.text()),
+        action: 'revoke',
+        ids: String(id),
+        back: 'row',
+      }),
     });
     assert.equal(revoked.status, 303);
+    // The revoked token has no page any more: back to the list.
+    assert.equal(revoked.headers.get('location'), '/admin/tokens/tokens/');
     assert.equal((await server.app.tokens.list({}, { limit: 10, offset: 0 })).total, 0);
   });
 
