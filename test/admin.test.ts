@@ -80,6 +80,21 @@ describe('the admin', () => {
     assert.equal((await admin.get('/admin/users/users/?after=bm90LWEtY3Vyc29y')).status, 400);
   });
 
+  it('escapes what rows hold on every page', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const group = await server.app.users.createGroup(OPERATOR, { name: '<img src=x onerror=alert(1)>' });
+    for (const path of [
+      '/admin/users/groups/',
+      `/admin/users/groups/${group.id}`,
+      `/admin/users/groups/${group.id}/edit`,
+    ]) {
+      const html = await (await admin.get(path)).text();
+      assert.ok(!html.includes('<img src=x'), path);
+      assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/, path);
+    }
+  });
+
   it('refuses a form posted without its CSRF token and stores nothing', async (t) => {
     const server = await startTestServer(t);
     const { admin } = await adminNobodyAnonymous(server);
@@ -169,7 +184,7 @@ describe('the admin', () => {
     ]);
     assert.equal(created.status, 200);
     const html = await created.text();
-    const token = /id="revealed" class="revealed" readonly value="(ep_[^"]+)"/.exec(html)?.[1];
+    const token = /id="revealed" class="revealed" readonly rows="3">(ep_[^<]+)</.exec(html)?.[1];
     assert.ok(token, 'the token is on the page');
     const list = await (await admin.get('/admin/tokens/tokens/')).text();
     assert.match(list, />deploy</);
