@@ -151,6 +151,19 @@ describe('the admin', () => {
     assert.equal(after.first_name, 'Carol');
   });
 
+  it('adds a member from the group form, and shows an unknown username by its field', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const staff = await server.app.users.createGroup(OPERATOR, { name: 'staff' });
+    const unknown = await postForm(admin, `/admin/users/groups/${staff.id}/edit`, [['add_member', 'ghost']]);
+    assert.equal(unknown.status, 400);
+    assert.match(await unknown.text(), /id="add_member-error">There is no user named ghost\.</);
+    const added = await postForm(admin, `/admin/users/groups/${staff.id}/edit`, [['add_member', 'nobody']]);
+    assert.equal(added.status, 303);
+    assert.deepEqual((await server.app.users.getUserByUsername('nobody')).groups, ['staff']);
+    assert.match(await (await admin.get(`/admin/users/groups/${staff.id}`)).text(), />nobody</);
+  });
+
   it('deactivates users in bulk after a confirmation page', async (t) => {
     const server = await startTestServer(t);
     const { admin } = await adminNobodyAnonymous(server);
