@@ -35,6 +35,9 @@ describe('the admin', () => {
     const html = await index.text();
     assert.match(html, /<a href="\/admin\/users\/users\/">Users<\/a><\/td><td class="number">2<\/td>/);
     assert.match(html, /href="\/admin">Admin<\/a>/);
+    // The site's nav links to the admin for its users only.
+    assert.match(await (await admin.get('/links')).text(), /href="\/admin">Admin<\/a>/);
+    assert.doesNotMatch(await (await nobody.get('/links')).text(), /href="\/admin"/);
   });
 
   it('shows admin.access holders without users.view neither the users list nor its entry on the index', async (t) => {
