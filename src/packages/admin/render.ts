@@ -15,15 +15,16 @@ export interface Crumb {
 export function renderAdminPage(
   reply: FastifyReply,
   template: string,
-  data: { title: string; crumbs?: Crumb[]; status?: number } & Record<string, unknown>,
+  data: { title: string; crumbs?: Crumb[]; status?: number; root?: boolean } & Record<string, unknown>,
 ): FastifyReply {
-  const { status = 200, crumbs = [], ...rest } = data;
+  const { status = 200, crumbs = [], root = false, ...rest } = data;
   return reply.code(status).view(template, {
     principal: reply.request.principal,
     csrfToken: reply.generateCsrf(),
     flash: takeFlash(reply.request, reply),
     adminLink: true,
-    crumbs: [{ label: 'Admin', href: '/admin' }, ...crumbs],
+    // The index itself is the top: no trail back to it.
+    crumbs: root ? [] : [{ label: 'Admin', href: '/admin' }, ...crumbs],
     ...rest,
   });
 }

@@ -19,6 +19,6 @@ export async function indexPage(app: FastifyInstance): Promise<void> {
       if (packages.at(-1)?.name !== pkg) packages.push({ name: pkg, models: [] });
       packages.at(-1)?.models.push({ label: model.label, href: modelPath(pkg, model), count: counts[index] });
     });
-    return renderAdminPage(reply, 'packages/admin/templates/index.eta', { title: 'Admin', packages });
+    return renderAdminPage(reply, 'packages/admin/templates/index.eta', { title: 'Admin', root: true, packages });
   });
 }
