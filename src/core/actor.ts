@@ -1,3 +1,6 @@
+import type { FastifyRequest } from 'fastify';
+import { requireUser } from './auth.ts';
+
 /**
  * Who asks a service for a change, as its rules and the audit trail see them. A user acts with what
  * they hold (`holds`: a token's scopes its owner still holds) and may give nobody more than that.
@@ -27,3 +30,20 @@ export type TrailActor =
   | { kind: 'operator'; from: 'cli' | 'setup'; address?: string }
   | { kind: 'user'; userId: number; username: string; tokenId?: number; address?: string }
   | { kind: 'anonymous'; address?: string };
+
+/**
+ * The logged-in caller as the services' rules and the audit trail see them: who they are, the
+ * token they called with, where from, and what they hold now; 401 when anonymous. In core so that
+ * every package (the admin's views among them) builds it alike.
+ */
+export async function callerActor(request: FastifyRequest): Promise<Actor> {
+  const caller = requireUser(request);
+  return {
+    kind: 'user',
+    userId: caller.user.id,
+    username: caller.user.username,
+    ...(caller.tokenId !== undefined && { tokenId: caller.tokenId }),
+    address: request.ip,
+    holds: await caller.permissions(),
+  };
+}

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerActor } from '../../core/actor.ts';
 import { requireUser } from '../../core/auth.ts';
 import { HttpError } from '../../core/http-errors.ts';
 import { IdParamsSchema, NoContentSchema, pageOf, problemResponses } from '../../core/schemas.ts';
-import { callerActor } from '../users/index.ts';
 import { CreatedTokenSchema, NewTokenSchema, TokenPageSchema, TokenQuerySchema } from './schemas.ts';
 
 const tags = ['tokens'];

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
+import { userAdmin } from './admin.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
+import { groupAdmin } from './group-admin.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { pageRoutes } from './page-routes.ts';
 import { createUsersService } from './service.ts';
@@ -45,7 +47,6 @@ async function plugin(app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => clearInterval(purge));
 }
 
-export { callerActor } from './routes/caller-actor.ts';
 export type { UsersService } from './service.ts';
 export { userPrincipal } from './session-auth.ts';
 
@@ -68,4 +69,5 @@ export default definePackage({
   api: apiRoutes,
   pages: pageRoutes,
   commands: registerCommands,
+  admin: [userAdmin, groupAdmin],
 });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerActor } from '../../../core/actor.ts';
 import { IdParamsSchema, pageOf, problemResponses } from '../../../core/schemas.ts';
-import { callerActor } from '../../users/index.ts';
 import {
   DeliveryDetailSchema,
   DeliveryPageSchema,

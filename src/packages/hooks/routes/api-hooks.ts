@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { callerActor } from '../../../core/actor.ts';
 import { NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
-import { callerActor } from '../../users/index.ts';
 import type { HookWithSecret } from '../api-objects.ts';
 import {
   HookChangesSchema,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerActor } from '../../../core/actor.ts';
 import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { GroupChangesSchema, GroupPageSchema, GroupSchema, NewGroupSchema } from '../schemas.ts';
-import { callerActor } from './caller-actor.ts';
 
 const tags = ['groups'];
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerActor } from '../../../core/actor.ts';
 import { HttpError } from '../../../core/http-errors.ts';
 import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { MemberParamsSchema, UserPageSchema } from '../schemas.ts';
-import { callerActor } from './caller-actor.ts';
 
 const tags = ['groups'];
 

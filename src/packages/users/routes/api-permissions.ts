@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerActor } from '../../../core/actor.ts';
 import { HttpError } from '../../../core/http-errors.ts';
 import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { CodenamePageSchema, GrantParamsSchema, PermissionPageSchema } from '../schemas.ts';
-import { callerActor } from './caller-actor.ts';
 
 /** One page of a short list that lives in memory; answers the usual list shape. */
 function pageOfList<T>(all: T[], query: { limit?: number; offset?: number }) {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { callerActor } from '../../../core/actor.ts';
 import { requireUser, type UserPrincipal } from '../../../core/auth.ts';
 import { HttpError } from '../../../core/http-errors.ts';
 import { IdParamsSchema, problemResponses } from '../../../core/schemas.ts';
 import { type UserChangesBody, UserChangesSchema, UserSchema } from '../schemas.ts';
-import { callerActor } from './caller-actor.ts';
 
 /**
  * What the caller may change: their own names, email and password, or, with users.change,

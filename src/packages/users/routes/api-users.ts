@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerActor } from '../../../core/actor.ts';
 import { requirePermission, requireUser } from '../../../core/auth.ts';
 import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
 import { NewUserSchema, UserPageSchema, UserSchema } from '../schemas.ts';
-import { callerActor } from './caller-actor.ts';
 
 const tags = ['users'];
 
