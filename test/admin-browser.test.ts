@@ -180,6 +180,14 @@ describe('the admin in a real browser', () => {
     await page.goto(`${server.url}/admin/links/links/`);
     await look(page, 'admin-links-list');
 
+    // What the admin did through these forms is on the trail, read only, under root's name.
+    await page.goto(`${server.url}/admin/audit/entries/?q=permission.granted`);
+    const trail = (await page.textContent('main')) ?? '';
+    assert.match(trail, /root/);
+    assert.match(trail, /permission\.granted/);
+    assert.equal(await page.locator('a[href$="/add"]').count(), 0);
+    await look(page, 'admin-audit-list');
+
     assert.deepEqual([...hosts], [serverHost]);
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
+import { auditAdmin } from './admin.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { createAuditService } from './service.ts';
@@ -38,5 +39,6 @@ export default definePackage({
   services,
   plugin,
   api: apiRoutes,
+  admin: [auditAdmin],
   commands: registerCommands,
 });
