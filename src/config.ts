@@ -36,6 +36,8 @@ export interface Config {
   hookPollMs: number;
   /** Calls a minute one sender address may make to one hook; more are answered 429. */
   hookRateLimit: number;
+  /** How long calls a hook refused are kept for its administrators to see. */
+  refusedRetentionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     hookLeaseMs: duration(env, 'ENDPOINT_HOOK_LEASE', '5m'),
     hookPollMs: duration(env, 'ENDPOINT_HOOK_POLL_INTERVAL', '1s'),
     hookRateLimit: integer(env, 'ENDPOINT_HOOK_RATE_LIMIT', 1200, 1, 1_000_000),
+    refusedRetentionMs: duration(env, 'ENDPOINT_REFUSED_RETENTION', '7d'),
   };
 }
 
