@@ -18,7 +18,14 @@ import { createDb, type Db } from './core/db.ts';
 import { refuseNonFiniteNumbers } from './core/finite-numbers.ts';
 import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
-import { type AnyPackage, collectHandlers, collectPermissions, type Services } from './core/package.ts';
+import {
+  type AdminPackage,
+  type AnyPackage,
+  collectAdminModels,
+  collectHandlers,
+  collectPermissions,
+  type Services,
+} from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
 import { createServices } from './core/services.ts';
@@ -35,6 +42,8 @@ declare module 'fastify' {
     db: Db;
     permissions: ReadonlyMap<string, string>;
     hookHandlers: ReadonlyMap<string, HookHandler>;
+    /** Every package's admin models (core/admin.ts), for the admin package. */
+    adminModels: readonly AdminPackage[];
     redis: Redis | undefined;
     /** One-time token for /setup while the database has no user; undefined otherwise. */
     setupToken: string | undefined;
@@ -79,6 +88,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('db', db);
   app.decorate('permissions', collectPermissions(packages));
   app.decorate('hookHandlers', collectHandlers(packages));
+  app.decorate('adminModels', collectAdminModels(packages));
   app.decorate('redis', redis);
   app.decorate('setupToken', options.setupToken);
   app.addHook('onClose', async () => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { AdminModel } from './admin.ts';
 import type { Db } from './db.ts';
 import type { HookHandler } from './hook-handlers.ts';
 
@@ -55,8 +56,10 @@ export interface CliContext {
  * to the server itself: request hooks, background work. `api` is mounted under /api/v1 (JSON only,
  * problem+json errors); `pages` at the root (HTML, forms with CSRF tokens); `receivers` at the root
  * in a scope of its own, for calls from remote services (no CSRF, no form parsing: it reads the
- * raw body it verifies). The admin views and outbound event types a package offers join here as
- * `admin` and `events` when those packages arrive.
+ * raw body it verifies). `admin` lists the models the admin serves for it (see core/admin.ts);
+ * pages of its own under /admin/<package>/... (a console, a secret shown once) go in its `pages`
+ * plugin, rendered with the admin's layout through `renderAdminPage` from packages/admin. The
+ * outbound event types a package offers join here as `events` when that package arrives.
  */
 export interface EndpointPackage<S extends object = object, Deps extends ServiceDeps = ServiceDeps> {
   name: string;
@@ -74,6 +77,8 @@ export interface EndpointPackage<S extends object = object, Deps extends Service
   /** Hook handlers this package offers, by name (`links.twilio-sms`); see core/hook-handlers.ts. */
   hooks?: Record<string, HookHandler>;
   commands?: (program: Command, context: CliContext) => void;
+  /** The models the admin serves for this package, in the order its index lists them. */
+  admin?: readonly AdminModel[];
 }
 
 /** Any package, whatever its services and the services it depends on. */
@@ -101,4 +106,35 @@ export function collectHandlers(packages: readonly AnyPackage[]): ReadonlyMap<st
     }
   }
   return handlers;
+}
+
+/** A package's admin models, for the admin package. */
+export interface AdminPackage {
+  name: string;
+  models: readonly AdminModel[];
+}
+
+/**
+ * Every package's admin models, in package order; throws at startup when a package lists two
+ * models of one name or a model names a permission no package declares, so a typo cannot leave a
+ * page unguarded.
+ */
+export function collectAdminModels(packages: readonly AnyPackage[]): readonly AdminPackage[] {
+  const declared = collectPermissions(packages);
+  const found: AdminPackage[] = [];
+  for (const pkg of packages) {
+    const models = pkg.admin ?? [];
+    const names = new Set<string>();
+    for (const model of models) {
+      if (!/^[a-z][a-z0-9-]*$/.test(model.name))
+        throw new Error(`admin model "${model.name}" of ${pkg.name}: bad name`);
+      if (names.has(model.name)) throw new Error(`admin model "${model.name}" is listed twice by ${pkg.name}`);
+      names.add(model.name);
+      const needed = [...Object.values(model.permissions), ...(model.actions ?? []).map((action) => action.permission)];
+      const unknown = needed.find((permission) => permission !== undefined && !declared.has(permission));
+      if (unknown) throw new Error(`admin model ${pkg.name}/${model.name} needs ${unknown}, which no package declares`);
+    }
+    if (models.length > 0) found.push({ name: pkg.name, models });
+  }
+  return found;
 }

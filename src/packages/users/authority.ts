@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Actor } from '../../core/actor.ts';
 import type { Database } from '../../core/db.ts';
 import { AdminGroupError, BeyondHeldError, LastAdminError, SelfChangeError } from './errors.ts';
 import * as repo from './repository.ts';
@@ -7,15 +8,7 @@ import type { GroupRow, UserRow } from './table.ts';
 /** The group whose members hold every permission, as in the original project. */
 export const ADMIN_GROUP = 'admin';
 
-/**
- * Who asks the service for a change. An API caller holds `holds` (a token: those of its scopes
- * its owner still holds) and may give nobody more than that. The operator (the CLI, the holder
- * of the setup token) runs the server and is the way back in when every admin is locked out, so
- * none of the rules below binds them.
- */
-export type Actor = { kind: 'operator' } | { kind: 'user'; userId: number; holds: ReadonlySet<string> };
-
-export const OPERATOR: Actor = Object.freeze({ kind: 'operator' });
+export { type Actor, OPERATOR } from '../../core/actor.ts';
 
 type Executor = Kysely<Database>;
 
