@@ -23,7 +23,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const FOLDER = 'src/packages/notes';
 const LIST = 'src/packages/index.ts';
 const TEST = `${FOLDER}/notes.test.ts`;
-const MAX_LINES = 150;
+// A whole package with API, CLI, hook handler and admin stays small enough to read in one sitting.
+const MAX_LINES = 160;
 
 interface FileBlock {
   lang: string;

@@ -1,5 +1,5 @@
 import { type Expression, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
-import type { AdminColumn, AdminContext, AdminListPage, AdminListQuery, AdminRow } from './admin.ts';
+import type { AdminColumn, AdminContext, AdminListPage, AdminListQuery, AdminModel, AdminRow } from './admin.ts';
 import { HttpError } from './http-errors.ts';
 
 type AnyDb = Kysely<any>;
@@ -122,4 +122,21 @@ export function tableList(options: TableListOptions) {
   }
 
   return { list, count };
+}
+
+/**
+ * A read-only model over one table: its list, count and rows by id from `tableList`. A package
+ * adds create, update, delete and actions by spreading it into a model of its own.
+ */
+export function tableModel(
+  options: TableListOptions & Pick<AdminModel, 'label' | 'singular' | 'permissions'> & Partial<AdminModel>,
+): AdminModel {
+  const { table, where, toRows, ...model } = options;
+  async function get(id: number, context: AdminContext): Promise<AdminRow | undefined> {
+    let query: AnyQuery = (context.db as AnyDb).selectFrom(table).selectAll().where('id', '=', id);
+    if (where) query = where(query);
+    const rows = (await query.execute()) as Record<string, unknown>[];
+    return (toRows ? await toRows(rows, context) : (rows as AdminRow[]))[0];
+  }
+  return { name: table, get, ...tableList(options), ...model };
 }

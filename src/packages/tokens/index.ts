@@ -1,5 +1,6 @@
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { UsersService } from '../users/index.ts';
+import { tokenAdmin } from './admin.ts';
 import { apiRoutes } from './api-routes.ts';
 import { bearerAuth } from './bearer-auth.ts';
 import { registerCommands } from './cli.ts';
@@ -32,4 +33,5 @@ export default definePackage({
   plugin: bearerAuth,
   api: apiRoutes,
   commands: registerCommands,
+  admin: [tokenAdmin],
 });

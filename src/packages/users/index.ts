@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
+import { userAdmin } from './admin.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
+import { groupAdmin } from './group-admin.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { pageRoutes } from './page-routes.ts';
 import { createUsersService } from './service.ts';
@@ -65,4 +67,5 @@ export default definePackage({
   api: apiRoutes,
   pages: pageRoutes,
   commands: registerCommands,
+  admin: [userAdmin, groupAdmin],
 });

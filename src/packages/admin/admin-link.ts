@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { wantsProblemJson } from '../../core/http.ts';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** What @fastify/view adds to every template's data on this reply. */
+    locals?: Record<string, unknown>;
+  }
+}
+
+/**
+ * Tells the site layout to link to /admin for holders of admin.access. Only for pages (GET, not
+ * /api or /hooks), which read the caller's permissions anyway, so programs pay nothing for it.
+ */
+export async function adminLink(app: FastifyInstance): Promise<void> {
+  app.addHook('preHandler', async (request, reply) => {
+    const { principal } = request;
+    if (principal.kind !== 'user' || request.method !== 'GET' || wantsProblemJson(request.url)) return;
+    if (await principal.can('admin.access')) reply.locals = { ...reply.locals, adminLink: true };
+  });
+}
