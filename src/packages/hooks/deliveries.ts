@@ -62,6 +62,11 @@ export function createDeliveries(context: HooksContext) {
       return { items: items.map(deliveryRowToDelivery), next };
     },
 
+    /** How many deliveries match the filter. */
+    async countDeliveriesMatching(filter: DeliveryFilter): Promise<number> {
+      return repository.countDeliveries(db, await rowFilter(filter));
+    },
+
     /** How many deliveries the hook holds in each status. */
     async countDeliveries(hookName: string): Promise<Record<DeliveryStatus, number>> {
       return repository.countDeliveriesByStatus(db, (await hookByName(context, hookName)).id);

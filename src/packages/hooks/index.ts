@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { TokensService } from '../tokens/index.ts';
 import { type UsersService, userPrincipal } from '../users/index.ts';
+import { hooksAdmin } from './admin.ts';
+import { adminPages } from './admin-pages.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { inboxHandler } from './handlers.ts';
@@ -109,4 +111,6 @@ export default definePackage({
   receivers: receiveRoutes,
   hooks: { inbox: inboxHandler },
   commands: registerCommands,
+  admin: hooksAdmin,
+  pages: adminPages,
 });

@@ -41,7 +41,8 @@ export interface RefusedCall {
   body?: Buffer;
 }
 
-type BufferedRow = Omit<NewRefusedCallRow, 'hook_id'>;
+// Headers stay an object until the flush: a call dropped from a full buffer never pays for JSON.
+type BufferedRow = Omit<NewRefusedCallRow, 'hook_id' | 'headers'> & { headers: Record<string, string> };
 
 export interface RefusedCallsOptions {
   retentionMs: number;
@@ -73,7 +74,8 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
         const rows: NewRefusedCallRow[] = [];
         for (const [name, calls] of batch) {
           const hookId = ids.get(name);
-          if (hookId !== undefined) for (const call of calls) rows.push({ ...call, hook_id: hookId });
+          if (hookId !== undefined)
+            for (const call of calls) rows.push({ ...call, headers: JSON.stringify(call.headers), hook_id: hookId });
         }
         await repository.insertRefusedCalls(trx, rows);
         for (const hookId of new Set(rows.map((row) => row.hook_id))) {
@@ -116,7 +118,7 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
         received_at: nowIso(now()),
         reason: call.reason,
         sender_ip: call.senderIp,
-        headers: JSON.stringify(refusedCallHeaders(call.headers)),
+        headers: refusedCallHeaders(call.headers),
         // A copy, so the refused body itself is not held until the flush.
         body_preview: Buffer.from(body.subarray(0, REFUSED_PREVIEW_BYTES)),
         body_size: body.length,

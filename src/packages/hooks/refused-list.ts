@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { type HooksContext, hookByName } from './context.ts';
 import type { KeysetPage } from './deliveries.ts';
-import { InvalidDeliveryError } from './errors.ts';
+import { InvalidDeliveryError, RefusedCallNotFoundError } from './errors.ts';
 import type { RefusalReason, RefusedCallRecorder } from './refused-calls.ts';
 import * as repository from './refused-repository.ts';
 
@@ -44,6 +44,18 @@ export function createRefusedCalls(context: HooksContext, recorder: RefusedCallR
     recordRefusal: recorder.record,
     /** Writes the refused calls gathered so far (the server's timer does it every second). */
     flushRefusedCalls: recorder.flush,
+
+    async getRefusedCall(id: number): Promise<RefusedCallView> {
+      const row = await repository.findRefusedCall(db, id);
+      if (!row) throw new RefusedCallNotFoundError();
+      return rowToView(row);
+    },
+
+    /** How many refused calls are kept, of one hook or of all, for one reason or all. */
+    async countRefusedCalls(filter: { hook?: string; reason?: RefusalReason }): Promise<number> {
+      const hookId = filter.hook === undefined ? undefined : (await hookByName(context, filter.hook)).id;
+      return repository.countRefusedCalls(db, { hookId, reason: filter.reason });
+    },
 
     /** Refused calls newest first, of one hook or of all, `limit` a page, from `after` (the `next` of the page before). */
     async listRefusedCalls(

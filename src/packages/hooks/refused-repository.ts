@@ -59,3 +59,21 @@ export function listRefusedCalls(
   if (filter.before !== undefined) query = query.where('hook_refused_calls.id', '<', filter.before);
   return query.orderBy('hook_refused_calls.id', 'desc').limit(limit).execute();
 }
+
+export function findRefusedCall(db: Db, id: number): Promise<RefusedCallWithHook | undefined> {
+  return db
+    .selectFrom('hook_refused_calls')
+    .innerJoin('hooks', 'hooks.id', 'hook_refused_calls.hook_id')
+    .selectAll('hook_refused_calls')
+    .select('hooks.name as hook')
+    .where('hook_refused_calls.id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function countRefusedCalls(db: Db, filter: { hookId?: number; reason?: string }): Promise<number> {
+  let query = db.selectFrom('hook_refused_calls');
+  if (filter.hookId !== undefined) query = query.where('hook_id', '=', filter.hookId);
+  if (filter.reason !== undefined) query = query.where('reason', '=', filter.reason);
+  const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  return Number(total);
+}

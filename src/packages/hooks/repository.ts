@@ -187,6 +187,16 @@ export function listDeliveriesAfter(
     .execute();
 }
 
+export async function countDeliveries(db: Db, filter: DeliveryRowFilter): Promise<number> {
+  let query = db.selectFrom('hook_deliveries');
+  if (filter.hookId !== undefined) query = query.where('hook_id', '=', filter.hookId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.since !== undefined) query = query.where('received_at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('received_at', '<', filter.until);
+  const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  return Number(total);
+}
+
 /** How many deliveries a hook holds in each status. */
 export async function countDeliveriesByStatus(db: Db, hookId: number): Promise<Record<DeliveryStatus, number>> {
   const rows = await db
