@@ -33,12 +33,7 @@ describe('refused hook calls', () => {
     const form = `Body=${'y'.repeat(140 * 1024)}`;
     const twilioUrl = `${url}/hooks/twilio-hook`;
     await expectProblem(
-      await postHook(
-        url,
-        '/hooks/twilio-hook',
-        form,
-        twilioHeaders('a1b2c3d4e5f60718293a4b5c6d7e8f90', twilioUrl, {}),
-      ),
+      await postHook(url, '/hooks/twilio-hook', form, twilioHeaders('a1b2c3d4e5f60718293a4b5c6d7e8f90', twilioUrl, {})),
       401,
       'signature_invalid',
     );
