@@ -130,11 +130,12 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
       timer ??= setInterval(tick, flushMs);
       timer.unref();
     },
-    /** Stops the timer and writes what is still buffered. */
+    /** Stops the timer and writes what is still buffered; a failure is reported, never thrown into the server's close. */
     async stop(): Promise<void> {
       clearInterval(timer);
       timer = undefined;
-      await flush();
+      // Nothing to write, no query: a server closing after its database went needs none.
+      if (buffer.size > 0) await flush().catch(onError);
     },
   };
 }
