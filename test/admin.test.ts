@@ -179,10 +179,67 @@ describe('the admin', () => {
     const confirm = await admin.get(`/admin/tokens/tokens/actions?action=revoke&ids=${id}&back=row`);
     const revoked = await admin.request('/admin/tokens/tokens/actions', {
       method: 'POST',
-      body: new URLSearchParams({ _csrf: csrfFrom(await confirm.text()), action: 'revoke', ids: String(id) }),
+      body: new URLSearchParams({
+        _csrf: csrfFrom(await confirm.text()),
+        action: 'revoke',
+        ids: String(id),
+        back: 'row',
+      }),
     });
     assert.equal(revoked.status, 303);
+    // The revoked token has no page any more: back to the list.
+    assert.equal(revoked.headers.get('location'), '/admin/tokens/tokens/');
     assert.equal((await server.app.tokens.list({}, { limit: 10, offset: 0 })).total, 0);
+  });
+
+  it('deletes a group after a confirmation page, and refuses to delete the admin group, changing nothing', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const temp = await server.app.users.createGroup(OPERATOR, { name: 'temp' });
+    const confirm = await admin.get(`/admin/users/groups/${temp.id}/delete`);
+    assert.equal(confirm.status, 200);
+    assert.ok(await server.app.users.getGroup(temp.id));
+    const deleted = await postForm(admin, `/admin/users/groups/${temp.id}/delete`, []);
+    assert.equal(deleted.status, 303);
+    assert.equal(deleted.headers.get('location'), '/admin/users/groups/');
+    await assert.rejects(server.app.users.getGroup(temp.id));
+    const list = await (await admin.get('/admin/users/groups/')).text();
+    assert.match(list, /Group temp deleted\./);
+    const adminGroup = await server.app.users.getGroupByName('admin');
+    const refused = await postForm(admin, `/admin/users/groups/${adminGroup.id}/delete`, []);
+    assert.equal(refused.status, 409);
+    assert.equal((await server.app.users.getGroup(adminGroup.id)).name, 'admin');
+  });
+
+  it('shows a viewer no controls to change, and leaves out fields whose permission the caller lacks', async (t) => {
+    const server = await startTestServer(t);
+    const viewer = await createUser(server.app, 'viewer', {
+      groups: ['viewers'],
+      permissions: ['admin.access', 'users.view', 'users.change'],
+    });
+    const client = await loggedIn(server.url, 'viewer');
+    const other = await createUser(server.app, 'other', { groups: ['staff'] });
+    const detail = await (await client.get(`/admin/users/users/${other.id}`)).text();
+    assert.match(detail, />Change</);
+    assert.doesNotMatch(detail, />Delete</);
+    const form = await (await client.get(`/admin/users/users/${other.id}/edit`)).text();
+    assert.doesNotMatch(form, /name="groups"/);
+    // Saving without the groups field leaves the groups as they were.
+    const saved = await postForm(client, `/admin/users/users/${other.id}/edit`, [
+      ['first_name', 'Otto'],
+      ['active', 'on'],
+    ]);
+    assert.equal(saved.status, 303);
+    assert.deepEqual((await server.app.users.getUser(other.id)).groups, ['staff']);
+    assert.equal((await client.get(`/admin/users/users/${other.id}/delete`)).status, 403);
+    // Their own password is changed through the API, with the current one; not here.
+    const own = await postForm(client, `/admin/users/users/${viewer.id}/edit`, [
+      ['password', 'a brand new password'],
+      ['active', 'on'],
+    ]);
+    assert.equal(own.status, 400);
+    assert.match(await own.text(), /id="password-error">Change your own password/);
+    await new Client(server.url).login('viewer', PASSWORD);
   });
 
   it('refuses a partial admin who tries to give herself or others more than she holds, changing nothing', async (t) => {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import type { Db } from '../src/core/db.ts';
 import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
-import { createTestDatabase } from './helpers/database.ts';
+import { createTestDatabase, DATABASE_KIND } from './helpers/database.ts';
 
 const USERS_MIGRATIONS = fileURLToPath(new URL('../src/packages/users/migrations/', import.meta.url));
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -18,12 +19,26 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-/** Tables and their columns, without Kysely's own bookkeeping tables. */
+/** Tables and their columns, without Kysely's own bookkeeping tables, and the named indexes (a migration may add only one). */
 async function schema(db: Db) {
   const tables = await db.introspection.getTables();
-  return tables
-    .map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name).sort() }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const indexes =
+    DATABASE_KIND === 'postgres'
+      ? await sql<{
+          name: string;
+        }>`select indexname as name from pg_indexes where schemaname = current_schema()`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and sql is not null`.execute(
+          db,
+        );
+  return {
+    tables: tables
+      .map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name).sort() }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    indexes: indexes.rows
+      .map((row) => row.name)
+      .filter((name) => !name.startsWith('kysely_'))
+      .sort(),
+  };
 }
 
 /** `migrate status` as [when applied or 'pending', migration name] pairs. */
@@ -67,7 +82,7 @@ describe('migrations', () => {
     );
     for (const [when] of applied) assert.match(when, ISO_TIME);
     const migrated = await schema(db);
-    assert.ok(migrated.some((table) => table.name === 'users'));
+    assert.ok(migrated.tables.some((table) => table.name === 'users'));
 
     const latest = names.at(-1);
     assert.equal((await migrate('down')).stderr, `reverted ${latest}\n`);
@@ -82,7 +97,7 @@ describe('migrations', () => {
       (await migrate('down', '--steps', String(names.length))).stderr,
       `${rest.map((name) => `reverted ${name}\n`).join('')}nothing to revert\n`,
     );
-    assert.deepEqual(await schema(db), [], 'every table is gone');
+    assert.deepEqual(await schema(db), { tables: [], indexes: [] }, 'every table and index is gone');
 
     assert.equal((await migrate('up')).stderr, names.map((name) => `applied ${name}\n`).join(''));
     assert.deepEqual(await schema(db), migrated, 'the schema is rebuilt exactly');

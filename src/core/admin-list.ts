@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { AdminColumn, AdminContext, AdminListPage, AdminListQuery, AdminModel, AdminRow } from './admin.ts';
 import { HttpError } from './http-errors.ts';
 
@@ -82,13 +82,13 @@ export function tableList(options: TableListOptions) {
     let page = base.selectAll();
     if (cursor !== undefined) {
       const [value, id] = decodeCursor(cursor);
-      const op = ascending ? '>' : '<';
-      page = page.where((eb) =>
-        eb.or([
-          eb(query.sort, op, value),
-          eb.and([eb(query.sort, '=', value), eb('id', op, id)]),
-        ] as Expression<SqlBool>[]),
-      );
+      const op = sql.raw(ascending ? '>' : '<');
+      // A row-value comparison, which both databases serve from the (column, id) index; the
+      // spelled-out `a > x or (a = x and id > y)` makes SQLite scan.
+      page =
+        query.sort === 'id'
+          ? page.where('id', ascending ? '>' : '<', id)
+          : page.where(sql<SqlBool>`(${sql.ref(query.sort)}, id) ${op} (${value}, ${id})`);
     }
     const order = ascending ? 'asc' : 'desc';
     if (query.sort !== 'id') page = page.orderBy(query.sort, order);

@@ -83,6 +83,11 @@ export interface AdminFieldOptions {
   label?: string;
   widget?: AdminWidget;
   help?: string;
+  /**
+   * Shown and read only for holders of this permission; for others the field is left out and
+   * its key absent from the values, which a `run` must take as "leave as it is".
+   */
+  permission?: string;
   /** For select and checklist: fixed choices, or choices read when the form is shown. */
   choices?: AdminChoice[] | ((context: AdminContext) => Promise<AdminChoice[]>);
 }

@@ -63,6 +63,7 @@ export async function formFields(form: AdminForm, context: AdminContext): Promis
   for (const [name, schema] of Object.entries(properties)) {
     if (form.omit?.includes(name)) continue;
     const options = form.fields?.[name] ?? {};
+    if (options.permission !== undefined && !(await context.can(options.permission))) continue;
     const choices =
       typeof options.choices === 'function'
         ? await options.choices(context)

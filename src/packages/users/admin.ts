@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
-import type { AdminContext, AdminModel, AdminRow } from '../../core/admin.ts';
+import { type AdminContext, AdminFieldError, type AdminModel, type AdminRow } from '../../core/admin.ts';
 import { tableList } from '../../core/admin-list.ts';
-import { HttpError } from '../../core/http-errors.ts';
 import * as repo from './repository.ts';
 import type { User } from './schemas.ts';
 import { NewUserSchema, UserChangesSchema } from './schemas.ts';
@@ -66,17 +65,18 @@ function setActive(active: boolean) {
 
 /**
  * Memberships as the form ticks them, changed one by one through the service, so the rules
- * about giving apply to each; additions first, so a refused one changes nothing else.
+ * about giving apply to each; additions first, so a refused one changes nothing else. Only the
+ * groups the form offered are taken away.
  */
 async function setGroups(userId: number, current: string[], wanted: string[], context: AdminContext): Promise<void> {
   const { users: service } = context.services;
+  const offered = new Set((await groupChoices(context)).map((choice) => choice.value));
   const adding = wanted.filter((name) => !current.includes(name));
-  const removing = current.filter((name) => !wanted.includes(name));
-  if (adding.length + removing.length === 0) return;
-  if (!(await context.can('groups.change'))) throw new HttpError('forbidden', 'requires permission groups.change');
+  const removing = current.filter((name) => offered.has(name) && !wanted.includes(name));
   for (const name of adding) await service.addMember(context.actor, (await service.getGroupByName(name)).id, userId);
-  for (const name of removing)
+  for (const name of removing) {
     await service.removeMember(context.actor, (await service.getGroupByName(name)).id, userId);
+  }
 }
 
 export const userAdmin: AdminModel = {
@@ -119,17 +119,23 @@ export const userAdmin: AdminModel = {
       schema: UserFormSchema,
       fields: {
         password: { label: 'New password', help: 'Leave empty to keep the password.' },
-        groups: { choices: groupChoices },
+        groups: { choices: groupChoices, permission: 'groups.change' },
       },
     },
     async run(id, values, context) {
-      const { groups = [], ...changes } = values as { groups?: string[] } & Record<string, unknown>;
+      const { groups, ...changes } = values as { groups?: string[] } & Record<string, unknown>;
+      // Through the API a user changing their own password gives the current one; a borrowed
+      // admin session must not skip that here.
+      if (changes.password !== undefined && context.actor.kind === 'user' && context.actor.userId === id) {
+        throw new AdminFieldError('password', 'Change your own password through the API, giving the current one.');
+      }
       const current = await context.services.users.getUser(id);
+      // Groups first: giving is what the rules most often refuse, and then nothing has changed.
+      if (groups !== undefined) await setGroups(id, current.groups, groups, context);
       const changed = Object.fromEntries(
         Object.entries(changes).filter(([key, value]) => key === 'password' || current[key as keyof User] !== value),
       );
       if (Object.keys(changed).length > 0) await context.services.users.updateUser(context.actor, id, changed);
-      await setGroups(id, current.groups, groups, context);
       return { message: `User ${current.username} saved.` };
     },
   },

@@ -19,6 +19,16 @@ async function requireAction(model: AdminModel, name: string, context: AdminCont
   return action;
 }
 
+/** Whether the row can still be read; a model may answer undefined or throw a 404 for a missing one. */
+async function stillThere(model: AdminModel, id: number, context: AdminContext): Promise<boolean> {
+  try {
+    return (await model.get(id, context)) !== undefined;
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return false;
+    throw error;
+  }
+}
+
 /**
  * Deleting a row and running an action both ask first: a GET shows what will happen on a page
  * whose form posts it (with the CSRF token), so a link alone never changes anything.
@@ -115,7 +125,9 @@ export async function confirmPages(instance: FastifyInstance): Promise<void> {
       const ids = [...new Set(request.body.ids)];
       const outcome = await action.run(ids, context);
       const base = modelPath(pkg, model);
-      const to = request.body.back === 'row' && ids.length === 1 ? `${base}${ids[0]}` : base;
+      // Back to the row when it is still there (a revoked token is not), else to the list.
+      const row = request.body.back === 'row' && ids.length === 1 ? await stillThere(model, ids[0], context) : false;
+      const to = row ? `${base}${ids[0]}` : base;
       return finish(reply, outcome, to, `${action.label}: done.`, {
         title: action.label,
         crumbs: modelCrumbs(pkg, model),

@@ -82,6 +82,13 @@ export async function listPage(instance: FastifyInstance): Promise<void> {
             choices: column.filter,
             value: query.filters[column.key] ?? '',
           })),
+        sorts: [
+          { key: 'id', label: 'Added', selected: query.sort === 'id' },
+          ...model.columns
+            .filter((column) => column.sortable)
+            .map((column) => ({ key: column.key, label: column.label, selected: query.sort === column.key })),
+        ],
+        direction: query.direction,
         columns: model.columns.map((column) => ({
           label: column.label,
           sortHref: column.sortable
@@ -96,7 +103,11 @@ export async function listPage(instance: FastifyInstance): Promise<void> {
           id: row.id,
           href: `${base}${row.id}`,
           title: rowTitle(model, row),
-          cells: model.columns.map((column) => ({ link: column.key === titleKey, text: showValue(row[column.key]) })),
+          cells: model.columns.map((column) => ({
+            label: column.label,
+            link: column.key === titleKey,
+            text: showValue(row[column.key]),
+          })),
         })),
         total: page.total,
         first: query.after !== undefined || query.before !== undefined ? listUrl(base, query, {}) : undefined,
