@@ -173,11 +173,9 @@ export function listDeliveriesAfter(
   if (filter.since !== undefined) query = query.where('hook_deliveries.received_at', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('hook_deliveries.received_at', '<', filter.until);
   if (cursor !== undefined) {
+    // A row value, which both databases serve from the index; the spelled-out OR made SQLite scan.
     query = query.where((eb) =>
-      eb.or([
-        eb('hook_deliveries.received_at', '<', cursor.at),
-        eb.and([eb('hook_deliveries.received_at', '=', cursor.at), eb('hook_deliveries.id', '<', cursor.id)]),
-      ]),
+      eb(eb.refTuple('hook_deliveries.received_at', 'hook_deliveries.id'), '<', eb.tuple(cursor.at, cursor.id)),
     );
   }
   return query
