@@ -33,7 +33,7 @@ const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/;
 
 function parseCursor(text: string | undefined): repository.DeliveryCursor | undefined {
   if (text === undefined || text === '') return undefined;
-  const match = CURSOR.exec(text);
+  const match = CURSOR.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (!match) throw new InvalidDeliveryError('after must be the next value a list answered');
   return { at: match[1], id: Number(match[2]) };
 }
@@ -58,7 +58,9 @@ export function createDeliveries(context: HooksContext) {
       const rows = await repository.listDeliveriesAfter(db, await rowFilter(filter), parseCursor(after), limit + 1);
       const items = rows.slice(0, limit);
       const last = items.at(-1);
-      const next = rows.length > limit && last ? `${last.received_at}_${last.id}` : undefined;
+      // Opaque and URL-safe, as every list's page links are.
+      const next =
+        rows.length > limit && last ? Buffer.from(`${last.received_at}_${last.id}`).toString('base64url') : undefined;
       return { items: items.map(deliveryRowToDelivery), next };
     },
 
