@@ -108,6 +108,33 @@ describe('hooks in the admin', () => {
     assert.ok(fresh && fresh !== secret, rotatedPage);
   });
 
+  it('changes a hook through its edit form, a new verification mode showing its new secret once', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const hook = await addHook(server.app, 'editable', 'github');
+    const form = await admin.get(`/admin/hooks/hooks/${hook.id}/edit`);
+    assert.equal(form.status, 200);
+    assert.match(await form.text(), /<label for="path">Extra path \(optional\)<\/label>/);
+    const changed = await postForm(admin, `/admin/hooks/hooks/${hook.id}/edit`, [
+      ['handler', 'inbox'],
+      ['verify', 'standard'],
+      ['path', '/legacy/editable'],
+    ]);
+    const page = await changed.text();
+    assert.equal(changed.status, 200, page);
+    assert.match(page, /id="revealed" class="revealed" readonly value="whsec_/);
+    const after = await server.app.hooks.getHook('editable');
+    assert.deepEqual([after.verify, after.legacy_path], ['standard', '/legacy/editable']);
+    // A bad path is refused, nothing changes.
+    const refused = await postForm(admin, `/admin/hooks/hooks/${hook.id}/edit`, [
+      ['handler', 'inbox'],
+      ['verify', 'standard'],
+      ['path', 'no-slash'],
+    ]);
+    assert.equal(refused.status, 400);
+    assert.equal((await server.app.hooks.getHook('editable')).legacy_path, '/legacy/editable');
+  });
+
   it('sends a test delivery from the console and shows its outcome', async (t) => {
     const server = await startTestServer(t);
     const { admin } = await adminNobodyAnonymous(server);
