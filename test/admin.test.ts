@@ -35,6 +35,9 @@ describe('the admin', () => {
     const html = await index.text();
     assert.match(html, /<a href="\/admin\/users\/users\/">Users<\/a><\/td><td class="number">2<\/td>/);
     assert.match(html, /href="\/admin">Admin<\/a>/);
+    // The site's nav links to the admin for its users only.
+    assert.match(await (await admin.get('/links')).text(), /href="\/admin">Admin<\/a>/);
+    assert.doesNotMatch(await (await nobody.get('/links')).text(), /href="\/admin"/);
   });
 
   it('shows admin.access holders without users.view neither the users list nor its entry on the index', async (t) => {
@@ -78,6 +81,21 @@ describe('the admin', () => {
     assert.match(inactive, /27 users/);
     assert.equal((await admin.get('/admin/users/users/?sort=password_hash')).status, 400);
     assert.equal((await admin.get('/admin/users/users/?after=bm90LWEtY3Vyc29y')).status, 400);
+  });
+
+  it('escapes what rows hold on every page', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const group = await server.app.users.createGroup(OPERATOR, { name: '<img src=x onerror=alert(1)>' });
+    for (const path of [
+      '/admin/users/groups/',
+      `/admin/users/groups/${group.id}`,
+      `/admin/users/groups/${group.id}/edit`,
+    ]) {
+      const html = await (await admin.get(path)).text();
+      assert.ok(!html.includes('<img src=x'), path);
+      assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/, path);
+    }
   });
 
   it('refuses a form posted without its CSRF token and stores nothing', async (t) => {
@@ -136,6 +154,19 @@ describe('the admin', () => {
     assert.equal(after.first_name, 'Carol');
   });
 
+  it('adds a member from the group form, and shows an unknown username by its field', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const staff = await server.app.users.createGroup(OPERATOR, { name: 'staff' });
+    const unknown = await postForm(admin, `/admin/users/groups/${staff.id}/edit`, [['add_member', 'ghost']]);
+    assert.equal(unknown.status, 400);
+    assert.match(await unknown.text(), /id="add_member-error">There is no user named ghost\.</);
+    const added = await postForm(admin, `/admin/users/groups/${staff.id}/edit`, [['add_member', 'nobody']]);
+    assert.equal(added.status, 303);
+    assert.deepEqual((await server.app.users.getUserByUsername('nobody')).groups, ['staff']);
+    assert.match(await (await admin.get(`/admin/users/groups/${staff.id}`)).text(), />nobody</);
+  });
+
   it('deactivates users in bulk after a confirmation page', async (t) => {
     const server = await startTestServer(t);
     const { admin } = await adminNobodyAnonymous(server);
@@ -169,7 +200,7 @@ describe('the admin', () => {
     ]);
     assert.equal(created.status, 200);
     const html = await created.text();
-    const token = /id="revealed" class="revealed" readonly value="(ep_[^"]+)"/.exec(html)?.[1];
+    const token = /id="revealed" class="revealed" readonly rows="3">(ep_[^<]+)</.exec(html)?.[1];
     assert.ok(token, 'the token is on the page');
     const list = await (await admin.get('/admin/tokens/tokens/')).text();
     assert.match(list, />deploy</);

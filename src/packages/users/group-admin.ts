@@ -1,13 +1,15 @@
 import { Type } from 'typebox';
-import type { AdminContext, AdminModel, AdminRow } from '../../core/admin.ts';
+import { type AdminContext, AdminFieldError, type AdminModel, type AdminRow } from '../../core/admin.ts';
 import { tableList } from '../../core/admin-list.ts';
-import { GroupChangesSchema, NewGroupSchema } from './schemas.ts';
+import { UserNotFoundError } from './errors.ts';
+import { GroupChangesSchema, NewGroupSchema, UsernameSchema } from './schemas.ts';
 
 // The admin's group form: the API's changes and the group's permissions as a checklist.
 const GroupFormSchema = Type.Object(
   {
     ...GroupChangesSchema.properties,
     permissions: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 500 })),
+    add_member: Type.Optional(UsernameSchema),
   },
   { additionalProperties: false },
 );
@@ -36,6 +38,17 @@ async function setPermissions(groupId: number, wanted: string[], context: AdminC
   const current = await users.groupPermissions(groupId);
   for (const codename of wanted) if (!current.includes(codename)) await users.grant(context.actor, groupId, codename);
   for (const codename of current) if (!wanted.includes(codename)) await users.revoke(groupId, codename);
+}
+
+async function addMember(groupId: number, username: string, context: AdminContext): Promise<void> {
+  const { users } = context.services;
+  try {
+    await users.addMember(context.actor, groupId, (await users.getUserByUsername(username)).id);
+  } catch (error) {
+    if (error instanceof UserNotFoundError)
+      throw new AdminFieldError('add_member', `There is no user named ${username}.`);
+    throw error;
+  }
 }
 
 export const groupAdmin: AdminModel = {
@@ -69,7 +82,7 @@ export const groupAdmin: AdminModel = {
             { text: user.username, href: `/admin/users/users/${user.id}` },
             { text: user.active ? 'yes' : 'no' },
           ]),
-          empty: 'No members. Add users to the group from their own page.',
+          empty: 'No members yet.',
         },
       },
     ];
@@ -84,7 +97,10 @@ export const groupAdmin: AdminModel = {
   update: {
     form: {
       schema: GroupFormSchema,
-      fields: { permissions: { choices: permissionChoices } },
+      fields: {
+        permissions: { choices: permissionChoices },
+        add_member: { label: 'Add a member', help: 'A username; members leave the group from their own page.' },
+      },
       initial: async (id, context) => {
         const { users } = context.services;
         const [group, permissions] = await Promise.all([users.getGroup(id ?? 0), users.groupPermissions(id ?? 0)]);
@@ -92,12 +108,19 @@ export const groupAdmin: AdminModel = {
       },
     },
     async run(id, values, context) {
-      const { permissions = [], ...changes } = values as {
+      const {
+        permissions,
+        add_member: member,
+        ...changes
+      } = values as {
         permissions?: string[];
+        add_member?: string;
         name?: string;
         description?: string;
       };
-      await setPermissions(id, permissions, context);
+      // What gives first, each checked by the service: a refused one leaves the rest unchanged.
+      if (member !== undefined) await addMember(id, member, context);
+      if (permissions !== undefined) await setPermissions(id, permissions, context);
       const group = await context.services.users.updateGroup(context.actor, id, changes);
       return { message: `Group ${group.name} saved.` };
     },
