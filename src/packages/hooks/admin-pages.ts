@@ -147,7 +147,8 @@ export async function adminPages(instance: FastifyInstance): Promise<void> {
       return renderAdminPage(reply, 'packages/hooks/templates/admin-search.eta', {
         title: 'Search deliveries',
         crumbs: crumbs('Search deliveries', '/admin/hooks/search'),
-        flash: replayed === undefined ? undefined : `${replayed} failed deliveries replayed.`,
+        // Only when it says something: an undefined would hide a flash another page left.
+        ...(replayed !== undefined && { flash: `${replayed} failed deliveries replayed.` }),
         query: {
           hook: query.hook ?? '',
           status: query.status ?? '',
