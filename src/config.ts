@@ -38,6 +38,8 @@ export interface Config {
   hookRateLimit: number;
   /** How long audit entries are kept; older ones are pruned while the server runs. */
   auditRetentionMs: number;
+  /** How long calls a hook refused are kept for its administrators to see. */
+  refusedRetentionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     hookPollMs: duration(env, 'ENDPOINT_HOOK_POLL_INTERVAL', '1s'),
     hookRateLimit: integer(env, 'ENDPOINT_HOOK_RATE_LIMIT', 1200, 1, 1_000_000),
     auditRetentionMs: duration(env, 'ENDPOINT_AUDIT_RETENTION', '365d'),
+    refusedRetentionMs: duration(env, 'ENDPOINT_REFUSED_RETENTION', '7d'),
   };
 }
 

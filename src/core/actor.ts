@@ -19,6 +19,9 @@ export type Actor =
       holds: ReadonlySet<string>;
     };
 
+/** A logged-in user acting, as every request's caller is. */
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+
 /** The CLI's actor. */
 export const OPERATOR: Actor = Object.freeze({ kind: 'operator', from: 'cli' });
 
@@ -36,7 +39,7 @@ export type TrailActor =
  * token they called with, where from, and what they hold now; 401 when anonymous. In core so that
  * every package (the admin's views among them) builds it alike.
  */
-export async function callerActor(request: FastifyRequest): Promise<Actor> {
+export async function callerActor(request: FastifyRequest): Promise<UserActor> {
   const caller = requireUser(request);
   return {
     kind: 'user',

@@ -28,3 +28,6 @@ export const { createSecretBox } =
   await load<typeof import('../../src/packages/hooks/secret-box.ts')>('packages/hooks/secret-box.js');
 export const { claimDue, finishAttempt } =
   await load<typeof import('../../src/packages/hooks/queue.ts')>('packages/hooks/queue.js');
+export const { sendTestDelivery } = await load<typeof import('../../src/packages/hooks/test-console.ts')>(
+  'packages/hooks/test-console.js',
+);

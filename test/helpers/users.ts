@@ -7,6 +7,11 @@ export const PASSWORD = 'correct horse battery staple';
 /** The service's actor for changes made as the operator (what the CLI passes): bound by no rule. */
 export const OPERATOR = { kind: 'operator', from: 'cli' } as const satisfies Actor;
 
+/** A user as the services' rules see them acting from a request, holding `holds`. */
+export function userActor(user: { id: number; username: string }, holds: Iterable<string> = []) {
+  return { kind: 'user', userId: user.id, username: user.username, holds: new Set(holds) } as const satisfies Actor;
+}
+
 /** Creates a user through the service (what the CLI and API also call), optionally in groups. */
 export async function createUser(
   app: FastifyInstance,

@@ -39,6 +39,12 @@ export class DeliveryNotFoundError extends HttpError {
   }
 }
 
+export class RefusedCallNotFoundError extends HttpError {
+  constructor() {
+    super('not_found', 'no such refused call');
+  }
+}
+
 export class HookRateLimitedError extends HttpError {
   constructor(retryAfterSeconds: number) {
     super('too_many_requests', 'too many calls to this hook from your address; try again later', {

@@ -137,6 +137,18 @@ export function createHookAdmin(context: HooksContext) {
       return hookRowToHook(await hookByName(context, name));
     },
 
+    /** The hook with this id; throws HookNotFoundError. */
+    async getHookById(id: number): Promise<Hook> {
+      const row = await repository.findHookById(db, id);
+      if (!row) throw new HookNotFoundError();
+      return hookRowToHook(row);
+    },
+
+    /** The handlers a hook may name, by name, with what each does. */
+    listHandlers(): { name: string; description: string }[] {
+      return [...handlers].map(([name, handler]) => ({ name, description: handler.description }));
+    },
+
     /** Removes a hook and every delivery it holds. */
     async removeHook(actor: Actor, name: string): Promise<void> {
       await inTransaction(db, async (trx) => {

@@ -6,6 +6,7 @@ import { hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
 import { HookChangedError, HookSecretsUnreadableError, InvalidHookError } from './errors.ts';
 import * as repository from './repository.ts';
+import { type SampleCall, sampleCall } from './sample-call.ts';
 import type { SecretRotation } from './schemas.ts';
 import { type SecretBox, SecretBoxError } from './secret-box.ts';
 import { liveSecrets, parseSecrets, rotateSecrets, serializeSecrets } from './secret-list.ts';
@@ -81,6 +82,19 @@ export function openLiveSecrets(secretBox: SecretBox, hook: HookRow, at: Date): 
 export function createHookSecrets(context: HooksContext) {
   const { db, audit, secretBox, now } = context;
   return {
+    /**
+     * A sample call to the named hook signed with its current secret (the test console's), to be
+     * sent to `url`; a `token` hook's carries `token`, an API token with hooks.call. The secret
+     * itself never leaves the service, only the signature over the sample.
+     */
+    async sampleCall(name: string, url: string, token?: string): Promise<SampleCall> {
+      const row = await hookByName(context, name);
+      const at = now();
+      const credential = row.verify_mode === 'token' ? token : openLiveSecrets(secretBox, row, at)[0];
+      if (credential === undefined) throw new InvalidHookError(`hook "${name}" has nothing to sign a sample with`);
+      return sampleCall({ mode: row.verify_mode, credential, url, now: at });
+    },
+
     /**
      * Makes a new secret current; the ones it replaces keep verifying for the overlap, so senders
      * can switch over without refused deliveries. Two rotations of one hook at once: the second

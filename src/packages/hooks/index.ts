@@ -3,10 +3,13 @@ import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { TokensService } from '../tokens/index.ts';
 import { type UsersService, userPrincipal } from '../users/index.ts';
+import { hooksAdmin } from './admin.ts';
+import { adminPages } from './admin-pages.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { inboxHandler } from './handlers.ts';
 import { receiveRoutes } from './receive-routes.ts';
+import { createRefusedCallRecorder } from './refused-calls.ts';
 import { createSecretBox, type SecretBox } from './secret-box.ts';
 import { createHooksService } from './service.ts';
 import { createDeliveryWorker } from './worker.ts';
@@ -35,7 +38,10 @@ function lazySecretBox(secretKey: () => string): SecretBox {
   return { seal: (plaintext) => opened().seal(plaintext), open: (sealed) => opened().open(sealed) };
 }
 
-/** The hooks service and this process's delivery worker, which only the server starts. */
+// How often refused calls gathered in memory are written: at most this much of them is lost in a crash.
+const REFUSED_FLUSH_MS = 1000;
+
+/** The hooks service, this process's delivery worker and refused-call recorder, which only the server starts. */
 function services(deps: Deps) {
   const { db, config, log, now, handlers } = deps;
   const worker = createDeliveryWorker(db, {
@@ -48,8 +54,15 @@ function services(deps: Deps) {
     pollMs: config.hookPollMs,
     now,
   });
+  const refusedCalls = createRefusedCallRecorder(db, {
+    retentionMs: config.refusedRetentionMs,
+    flushMs: REFUSED_FLUSH_MS,
+    now,
+    onError: (error) => log.error({ err: error }, 'refused hook calls could not be recorded'),
+  });
   const hooks = createHooksService(db, {
     audit: deps.audit,
+    refusedCalls,
     secretBox: lazySecretBox(deps.secretKey),
     handlers,
     onPending: worker.wake,
@@ -57,7 +70,7 @@ function services(deps: Deps) {
     tokenMayCall: tokenMayCall(deps),
     now,
   });
-  return { hooks, deliveryWorker: worker };
+  return { hooks, deliveryWorker: worker, refusedCallRecorder: refusedCalls };
 }
 
 type HooksServices = ReturnType<typeof services>;
@@ -66,13 +79,21 @@ declare module '../../core/package.ts' {
   interface Services {
     hooks: HooksServices['hooks'];
     deliveryWorker: HooksServices['deliveryWorker'];
+    refusedCallRecorder: HooksServices['refusedCallRecorder'];
   }
 }
 
-/** Starts the worker once the server is ready and stops it before it closes, so its last attempts still have the database. */
+/**
+ * Starts the worker and the refused-call recorder once the server is ready and stops them before it
+ * closes, so the worker's last attempts and the recorder's last flush still have the database.
+ */
 async function plugin(app: FastifyInstance): Promise<void> {
   if (app.config.hookWorker) app.addHook('onReady', async () => app.deliveryWorker.start());
-  app.addHook('preClose', async () => app.deliveryWorker.stop());
+  app.addHook('onReady', async () => app.refusedCallRecorder.start());
+  app.addHook('preClose', async () => {
+    await app.deliveryWorker.stop();
+    await app.refusedCallRecorder.stop();
+  });
 }
 
 export default definePackage({
@@ -92,4 +113,6 @@ export default definePackage({
   receivers: receiveRoutes,
   hooks: { inbox: inboxHandler },
   commands: registerCommands,
+  admin: hooksAdmin,
+  pages: adminPages,
 });

@@ -30,3 +30,24 @@ export function keptHeaders(headers: RequestHeaders): Record<string, string> {
   }
   return kept;
 }
+
+// Credentials and signatures a refused call may carry: whether one came says much about why it
+// was refused ("missing header"), its value nothing an administrator needs, so only its presence is kept.
+const REDACTED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cookie',
+  'webhook-signature',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'stripe-signature',
+  'x-twilio-signature',
+]);
+
+export const REDACTED = '[redacted]';
+
+/** The kept headers of a refused call, and each credential or signature header it carried as `[redacted]`. */
+export function refusedCallHeaders(headers: RequestHeaders): Record<string, string> {
+  const kept = keptHeaders(headers);
+  for (const name of REDACTED_HEADERS) if (headers[name] !== undefined) kept[name] = REDACTED;
+  return kept;
+}

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
-import { DeliveryRefusedError, HookSecretsUnreadableError } from './errors.ts';
+import { DeliveryRefusedError, HookRateLimitedError, HookSecretsUnreadableError } from './errors.ts';
 import { inlineAnswer } from './inline.ts';
 import { createHookRateLimit } from './rate-limit.ts';
 import { HookNameParamsSchema } from './schemas.ts';
@@ -50,9 +50,22 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
   }
 
   const rateLimit = createHookRateLimit({ perMinute: config.hookRateLimit, redis: app.redis });
-  // Counted before the body is read, so a sender over its allowance costs no parsing or query.
+  // Counted before the body is read, so a sender over its allowance costs no parsing or query;
+  // its refusal is kept (in memory until the recorder's next flush) without its body.
   async function limited(request: FastifyRequest<ReceiveRoute>): Promise<void> {
-    await rateLimit.consume(request.params.name, request.ip);
+    try {
+      await rateLimit.consume(request.params.name, request.ip);
+    } catch (error) {
+      if (error instanceof HookRateLimitedError) {
+        hooks.recordRefusal({
+          hook: request.params.name,
+          reason: 'rate limited',
+          senderIp: request.ip,
+          headers: request.headers,
+        });
+      }
+      throw error;
+    }
   }
 
   const receive = {
@@ -74,6 +87,13 @@ export async function receiveRoutes(app: FastifyInstance): Promise<void> {
       } catch (error) {
         if (error instanceof DeliveryRefusedError) {
           request.log.info({ hook: request.params.name, reason: error.reason }, 'hook call refused');
+          hooks.recordRefusal({
+            hook: request.params.name,
+            reason: error.reason,
+            senderIp: request.ip,
+            headers: request.headers,
+            body: request.body,
+          });
         }
         if (error instanceof HookSecretsUnreadableError) {
           request.log.error(

@@ -48,10 +48,25 @@ export interface HookAttemptTable {
   error: string | null;
 }
 
+/** A call a hook refused (refused-calls.ts): why, from where, and only a preview of its body. */
+export interface HookRefusedCallTable {
+  id: Generated<number>;
+  hook_id: number;
+  received_at: string;
+  reason: string;
+  sender_ip: string;
+  /** JSON object of the kept headers, signature and credential headers only as `[redacted]`. */
+  headers: string;
+  /** The body's first bytes (REFUSED_PREVIEW_BYTES at most); empty when it was refused before its body was read. */
+  body_preview: Buffer;
+  body_size: number;
+}
+
 export interface HooksTables {
   hooks: HookTable;
   hook_deliveries: HookDeliveryTable;
   hook_attempts: HookAttemptTable;
+  hook_refused_calls: HookRefusedCallTable;
 }
 
 export type HookRow = Selectable<HookTable>;
@@ -60,6 +75,8 @@ export type HookRowUpdate = Updateable<HookTable>;
 export type DeliveryRow = Selectable<HookDeliveryTable>;
 export type NewDeliveryRow = Insertable<HookDeliveryTable>;
 export type AttemptRow = Selectable<HookAttemptTable>;
+export type RefusedCallRow = Selectable<HookRefusedCallTable>;
+export type NewRefusedCallRow = Insertable<HookRefusedCallTable>;
 export type NewAttemptRow = Insertable<HookAttemptTable>;
 
 // Adds this package's tables to the `Database` every query is typed against.
