@@ -83,6 +83,23 @@ describe('the admin', () => {
     assert.equal((await admin.get('/admin/users/users/?after=bm90LWEtY3Vyc29y')).status, 400);
   });
 
+  it('answers 400, never 500, to page links and queries a database would refuse', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const deliveryCursor = (text: string) => Buffer.from(text).toString('base64url');
+    const tampered = [
+      `/admin/users/users/?sort=username&after=${cursor(['a\u0000b', 1])}`,
+      `/admin/users/users/?sort=username&before=${cursor(['a', 2 ** 40])}`,
+      `/admin/users/users/?after=${cursor([1, 2 ** 31])}`,
+      `/admin/hooks/deliveries/?after=${deliveryCursor('2026-12-01T00:00:00.000Z_99999999999')}`,
+      `/admin/hooks/deliveries/?after=${deliveryCursor('2026-02-30T00:00:00.000Z_1')}`,
+      '/admin/users/users/?q=%00',
+      '/admin/audit/entries/?q=%00',
+    ];
+    for (const path of tampered) assert.equal((await admin.get(path)).status, 400, path);
+  });
+
   it('escapes what rows hold on every page', async (t) => {
     const server = await startTestServer(t);
     const { admin } = await adminNobodyAnonymous(server);

@@ -18,6 +18,12 @@ export interface TableListOptions {
 
 type Cursor = [string | number, number];
 
+// What a cursor may hold and both databases accept as a bound value: PostgreSQL refuses NUL in
+// text and integers past 32 bits in an integer column, and either would be a 500, not a 400.
+const MAX_INT = 2 ** 31 - 1;
+const isCursorInteger = (value: unknown) => Number.isInteger(value) && Math.abs(value as number) <= MAX_INT;
+const isCursorText = (value: unknown) => typeof value === 'string' && value.length <= 1000 && !value.includes('\0');
+
 function encodeCursor(row: Record<string, unknown>, sort: string): string {
   return Buffer.from(JSON.stringify([row[sort], row.id])).toString('base64url');
 }
@@ -29,8 +35,8 @@ function decodeCursor(cursor: string): Cursor {
     if (
       Array.isArray(value) &&
       value.length === 2 &&
-      (typeof value[0] === 'string' || typeof value[0] === 'number') &&
-      Number.isSafeInteger(value[1])
+      (isCursorText(value[0]) || isCursorInteger(value[0])) &&
+      isCursorInteger(value[1])
     ) {
       return value as Cursor;
     }

@@ -8,6 +8,7 @@ import { indexPage } from './routes/index-page.ts';
 import { listPage } from './routes/list-page.ts';
 
 // Packages render their own pages under /admin/<package>/... with the admin's layout.
+export { setFlash } from './flash.ts';
 export { type Crumb, renderAdminPage } from './render.ts';
 
 async function pages(app: FastifyInstance): Promise<void> {

@@ -5,7 +5,7 @@ import { callerActor } from '../../core/actor.ts';
 import { requirePermission } from '../../core/auth.ts';
 import { HttpError } from '../../core/http-errors.ts';
 import { IdParamsSchema, TextSchema } from '../../core/schemas.ts';
-import { renderAdminPage } from '../admin/index.ts';
+import { renderAdminPage, setFlash } from '../admin/index.ts';
 import type { DeliveryFilter } from './deliveries.ts';
 import type { DeliveryStatus } from './table.ts';
 import { sendTestDelivery } from './test-console.ts';
@@ -19,7 +19,6 @@ const SearchQuerySchema = Type.Object({
   since: Type.Optional(TextSchema({ maxLength: 40 })),
   until: Type.Optional(TextSchema({ maxLength: 40 })),
   after: Type.Optional(TextSchema({ maxLength: 60 })),
-  replayed: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 const ReplayFormSchema = Type.Object({
@@ -131,7 +130,7 @@ export async function adminPages(instance: FastifyInstance): Promise<void> {
     { config: { permission: 'admin.access' }, schema: { hide: true, querystring: SearchQuerySchema } },
     async (request, reply) => {
       const user = await requirePermission(request, 'hooks.view');
-      const { after, replayed, ...query } = request.query;
+      const { after, ...query } = request.query;
       const filter = filterOf(query);
       let error: string | undefined;
       let page: Awaited<ReturnType<typeof hooks.listDeliveriesPage>> = { items: [], next: undefined };
@@ -149,8 +148,6 @@ export async function adminPages(instance: FastifyInstance): Promise<void> {
       return renderAdminPage(reply, 'packages/hooks/templates/admin-search.eta', {
         title: 'Search deliveries',
         crumbs: crumbs('Search deliveries', '/admin/hooks/search'),
-        // Only when it says something: an undefined would hide a flash another page left.
-        ...(replayed !== undefined && { flash: `${replayed} failed deliveries replayed.` }),
         query: {
           hook: query.hook ?? '',
           status: query.status ?? '',
@@ -193,10 +190,8 @@ export async function adminPages(instance: FastifyInstance): Promise<void> {
       await requirePermission(request, 'hooks.change');
       const { status: _status, ...filter } = filterOf(request.body);
       const count = await hooks.replayFailedDeliveries(await callerActor(request), filter);
-      return reply.redirect(
-        searchHref('/admin/hooks/search', { ...request.body, status: '' }, { replayed: String(count) }),
-        303,
-      );
+      setFlash(request, reply, `${count} failed deliveries replayed.`);
+      return reply.redirect(searchHref('/admin/hooks/search', { ...request.body, status: '' }), 303);
     },
   );
 }

@@ -30,12 +30,18 @@ function checkedTime(text: string | undefined, field: string): string | undefine
   return nowIso(time);
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,15})$/;
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_(\d{1,10})$/;
+// Ids are 32-bit integers on PostgreSQL: a larger one would be a database error, not a 400.
+const MAX_ID = 2 ** 31 - 1;
 
 function parseCursor(text: string | undefined): repository.DeliveryCursor | undefined {
   if (text === undefined || text === '') return undefined;
   const match = CURSOR.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidDeliveryError('after must be the next value a list answered');
+  // A time that does not round-trip (February 30th) is refused here, not by the database.
+  const at = match ? new Date(match[1]) : undefined;
+  if (!match || Number(match[2]) > MAX_ID || Number.isNaN(at?.getTime()) || at?.toISOString() !== match[1]) {
+    throw new InvalidDeliveryError('after must be the next value a list answered');
+  }
   return { at: match[1], id: Number(match[2]) };
 }
 
