@@ -1,44 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { launch, look, PHONE } from './helpers/browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const PHONE: BrowserContextOptions = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
-const SHOTS = process.env.ENDPOINT_TEST_ARTIFACTS ?? join(tmpdir(), 'endpoint-screenshots');
-
-// Evaluated in the page, as a string because the test is compiled without the DOM's types.
-const FITS_WIDTH = 'document.documentElement.scrollWidth <= window.innerWidth';
-
-/** Debian's chromium, or undefined (test skipped) on a developer machine without it; CI must have it. */
-async function launch(t: TestContext): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) assert.fail(`chromium not installed at ${CHROMIUM}`);
-    t.skip('chromium not installed at /usr/bin/chromium');
-    return undefined;
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-  t.after(() => browser.close());
-  return browser;
-}
 
 /** A page that records every host it asks for, so the test can check nothing left the server. */
 async function openPage(browser: Browser, server: TestServer, options: BrowserContextOptions) {
@@ -47,13 +12,6 @@ async function openPage(browser: Browser, server: TestServer, options: BrowserCo
   const hosts = new Set<string>();
   page.on('request', (request) => hosts.add(new URL(request.url()).host));
   return { context, page, hosts, serverHost: new URL(server.url).host };
-}
-
-/** Checks the page fits 390 px without sideways scrolling and keeps a screenshot of it. */
-async function look(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  assert.equal(await page.evaluate(FITS_WIDTH), true, `${name} scrolls sideways at 390 px`);
 }
 
 async function logIn(page: Page, server: TestServer, username: string, next: string): Promise<void> {

@@ -1,51 +1,21 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launch, look } from './helpers/browser.ts';
 import { postHook } from './helpers/hooks.ts';
 import { pollUntil } from './helpers/process.ts';
 import { startTestServer } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = process.env.ENDPOINT_TEST_ARTIFACTS ?? join(tmpdir(), 'endpoint-screenshots');
-// Evaluated in the page, as a string because the test is compiled without the DOM's types.
-const FITS_WIDTH = 'document.documentElement.scrollWidth <= window.innerWidth';
-
-/** Debian's chromium, or undefined (test skipped) on a developer machine without it; CI must have it. */
-async function launch(t: TestContext): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) assert.fail(`chromium not installed at ${CHROMIUM}`);
-    t.skip('chromium not installed at /usr/bin/chromium');
-    return undefined;
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-  t.after(() => browser.close());
-  return browser;
-}
-
-/** Saves the page as `admin-hooks-<name>.png` and checks it has no horizontal scroll at its width. */
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `admin-hooks-${name}.png`), fullPage: true });
-  assert.ok(await page.evaluate(FITS_WIDTH), `${name}: no horizontal scroll at ${page.viewportSize()?.width}px`);
+/** Keeps a screenshot as `admin-hooks-<name>.png` and checks the page fits its width. */
+function shoot(page: Page, name: string): Promise<void> {
+  return look(page, `admin-hooks-${name}`);
 }
 
 describe('hooks in the admin, in a real browser', () => {
   it('creates a hook, sends a test delivery, replays a failed one and sees a refused call, at 390 px', async (t) => {
     const browser = await launch(t);
     if (!browser) return;
-    mkdirSync(ARTIFACTS, { recursive: true });
     const server = await startTestServer(t);
     await createUser(server.app, 'root', { groups: ['admin'] });
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -1,35 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { describe, it, type TestContext } from 'node:test';
-import { type Browser, type BrowserContextOptions, chromium } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Browser, BrowserContextOptions } from 'playwright-core';
+import { assertFitsWidth, launch } from './helpers/browser.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { createUser, PASSWORD } from './helpers/users.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-// Evaluated in the page, as a string because the test is compiled without the DOM's types.
-const FITS_WIDTH = 'document.documentElement.scrollWidth <= window.innerWidth';
-
-/** Debian's chromium, or undefined (test skipped) on a developer machine without it; CI must have it. */
-async function launch(t: TestContext): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) assert.fail(`chromium not installed at ${CHROMIUM}`);
-    t.skip('chromium not installed at /usr/bin/chromium');
-    return undefined;
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-  t.after(() => browser.close());
-  return browser;
-}
 
 /** Opens the home page anonymously, logs in through the form, and checks where it lands. */
 async function logInThroughTheForm(browser: Browser, server: TestServer, options: BrowserContextOptions) {
@@ -79,12 +53,12 @@ describe('pages in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/user/login`);
     await page.screenshot({ path: '/tmp/endpoint-login.png', fullPage: true });
-    assert.equal(await page.evaluate(FITS_WIDTH), true);
+    await assertFitsWidth(page, 'the page');
     await page.fill('input[name="username"]', 'joe');
     await page.fill('input[name="password"]', PASSWORD);
     await Promise.all([page.waitForURL(`${server.url}/`), page.click('main button[type="submit"]')]);
     await page.screenshot({ path: '/tmp/endpoint-home.png', fullPage: true });
-    assert.equal(await page.evaluate(FITS_WIDTH), true);
+    await assertFitsWidth(page, 'the page');
     await context.close();
   });
 });
