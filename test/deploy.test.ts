@@ -36,9 +36,15 @@ function replaceIn(text: string, from: string, to: string, times = 1): string {
   return text.replaceAll(from, to);
 }
 
-/** The variables deploy/endpoint.env.example sets (commented-out ones left out). */
+/**
+ * The variables deploy/endpoint.env.example sets (commented-out ones left out). systemd takes
+ * everything after `=` as the value, so no line, set or commented out, may carry a comment after it.
+ */
 function exampleEnv(): Record<string, string> {
   const text = readFileSync(join(root, 'deploy/endpoint.env.example'), 'utf8');
+  for (const line of text.split('\n').filter((line) => /^(# )?[A-Z_]+=/.test(line))) {
+    assert.doesNotMatch(line.replace(/^# /, ''), /\s/, `a value without spaces or comments: ${line}`);
+  }
   const lines = text.split('\n').filter((line) => /^[A-Z_]+=/.test(line));
   return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 }
