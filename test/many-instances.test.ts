@@ -41,7 +41,7 @@ async function deliver(url: string, hook: string, secret: string, id: string): P
 }
 
 describe('many instances on one PostgreSQL database', postgresOnly, () => {
-  it('a session made on one works on the other, and a revoked token or permission stops on both at the next request', async (t) => {
+  it('a session made on one works on the other, and a revoked token or permission or a logout stops on both at the next request', async (t) => {
     const { urls, cli } = await startInstances(t, 2);
     await cli(['add-user', '--username', 'joe', '--password', PASSWORD]);
     await cli(['add-group', '--groupname', 'viewers']);
@@ -64,6 +64,11 @@ describe('many instances on one PostgreSQL database', postgresOnly, () => {
     const id = (await cli(['list-tokens'])).split('\n')[1].trim().split(/\s+/)[0];
     await cli(['revoke-token', '--id', id]);
     for (const url of urls) await expectProblem(await fetch(url + ME, bearer), 401, 'unauthenticated');
+
+    // Logging out on one ends the session on both, even for a client that still sends its cookie.
+    const kept = [browser, sameBrowser(browser, urls[1])];
+    assert.equal((await browsers[1].post('/api/v1/users/logout')).status, 204);
+    for (const client of kept) await expectProblem(await client.get(ME), 401, 'unauthenticated');
   });
 
   it('stores one delivery when 40 posts of one id arrive at both instances at once', async (t) => {
