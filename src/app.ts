@@ -9,7 +9,7 @@ import view from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Config, ConfigError } from './config.ts';
 import { allowedHosts } from './core/allowed-hosts.ts';
 import { apiScope } from './core/api-scope.ts';
@@ -28,6 +28,7 @@ import {
 } from './core/package.ts';
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
+import { createSharedCounters, type SharedCounters } from './core/redis.ts';
 import { createServices } from './core/services.ts';
 import { packages as installed } from './packages/index.ts';
 
@@ -45,6 +46,8 @@ declare module 'fastify' {
     /** Every package's admin models (core/admin.ts), for the admin package. */
     adminModels: readonly AdminPackage[];
     redis: Redis | undefined;
+    /** The Redis connection and whether it answers, for /readyz; undefined without ENDPOINT_REDIS_URL. */
+    sharedCounters: SharedCounters | undefined;
     /** One-time token for /setup while the database has no user; undefined otherwise. */
     setupToken: string | undefined;
   }
@@ -81,16 +84,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify(serverOptions);
   const packages = options.packages ?? installed;
   const db = options.db ?? createDb(config.databaseUrl);
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
-    : undefined;
+  const sharedCounters = config.redisUrl ? createSharedCounters(config.redisUrl, app.log) : undefined;
+  const redis = sharedCounters?.client;
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('permissions', collectPermissions(packages));
   app.decorate('hookHandlers', collectHandlers(packages));
   app.decorate('adminModels', collectAdminModels(packages));
   app.decorate('redis', redis);
+  app.decorate('sharedCounters', sharedCounters);
   app.decorate('setupToken', options.setupToken);
+  // Connected before the first request, so the first logins already share their counts.
+  app.addHook('onReady', async () => {
+    await redis?.connect().catch(() => {});
+  });
   app.addHook('onClose', async () => {
     redis?.disconnect();
     if (!options.db) await db.destroy();

@@ -10,7 +10,7 @@ export interface LoginThrottleOptions {
   /** Failures for one username, from anywhere, before it is locked out everywhere. */
   maxFailuresPerAccount: number;
   lockoutMs: number;
-  /** Shared counters across processes; in-process counters without it. */
+  /** Shared counters across processes; in-process counters without it, or while it is down. */
   redis?: Redis;
 }
 
@@ -28,7 +28,13 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
   const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
     const settings = { keyPrefix, points, duration, blockDuration: duration };
     return options.redis
-      ? new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: false })
+      ? new RateLimiterRedis({
+          ...settings,
+          storeClient: options.redis,
+          useRedisPackage: false,
+          // Should Redis fail, each process counts on its own rather than refusing or failing logins.
+          insuranceLimiter: new RateLimiterMemory(settings),
+        })
       : new RateLimiterMemory(settings);
   };
   const byAccountAddress = limiter('endpoint_login_account_address', options.maxFailuresPerAccountAddress);
