@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { addHook, postHook } from './helpers/hooks.ts';
+import { Client } from './helpers/http.ts';
+import { csrfFrom } from './helpers/pages.ts';
+import { startTestServer } from './helpers/server.ts';
+import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
+
+/** Opens a page's form and posts `fields` with its CSRF token, whatever fields the form shows. */
+async function postWithToken(client: Client, path: string, fields: [string, string][], formPath = path) {
+  const page = await client.get(formPath);
+  assert.equal(page.status, 200, `GET ${formPath}`);
+  const body = new URLSearchParams([['_csrf', csrfFrom(await page.text())], ...fields]);
+  return client.request(path, { method: 'POST', body });
+}
+
+async function loggedIn(url: string, username: string): Promise<Client> {
+  const client = new Client(url);
+  await client.login(username, PASSWORD);
+  return client;
+}
+
+describe('the admin under attack', () => {
+  it('refuses every admin POST without or with a wrong CSRF token, and GETs change nothing', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    const { admin } = await adminNobodyAnonymous(server);
+    const victim = await createUser(app, 'victim');
+    const hook = await addHook(app, 'csrf-hook', 'github');
+    await admin.get('/admin');
+    const posts: [string, Record<string, string>][] = [
+      ['/admin/users/users/add', { username: 'forged', password: PASSWORD }],
+      [`/admin/users/users/${victim.id}/edit`, { first_name: 'Forged' }],
+      [`/admin/users/users/${victim.id}/delete`, {}],
+      ['/admin/users/users/actions', { action: 'deactivate', ids: String(victim.id) }],
+      [`/admin/hooks/hooks/${hook.id}/delete`, {}],
+      ['/admin/hooks/hooks/actions', { action: 'rotate', ids: String(hook.id) }],
+      [`/admin/hooks/console/${hook.id}`, {}],
+      ['/admin/hooks/replay-failed', {}],
+      ['/admin/tokens/tokens/add', { name: 'forged' }],
+    ];
+    for (const [path, form] of posts) {
+      for (const token of [undefined, 'wrong-token']) {
+        const body = new URLSearchParams(form);
+        if (token) body.set('_csrf', token);
+        const response = await admin.request(path, { method: 'POST', body });
+        assert.equal(response.status, 403, `${path} with ${token ?? 'no token'}`);
+      }
+    }
+    // The pages a link may lead to show what would happen and change nothing.
+    for (const path of [
+      `/admin/users/users/actions?action=deactivate&ids=${victim.id}`,
+      `/admin/users/users/${victim.id}/delete`,
+      `/admin/hooks/hooks/${hook.id}/delete`,
+      `/admin/hooks/hooks/actions?action=rotate&ids=${hook.id}&back=row`,
+      `/admin/hooks/console/${hook.id}`,
+      '/admin/hooks/replay-failed',
+    ]) {
+      assert.equal((await admin.get(path)).status, 200, path);
+    }
+    const after = await app.users.getUser(victim.id);
+    assert.equal(after.active, true);
+    assert.equal(after.first_name, '');
+    await assert.rejects(app.users.getUserByUsername('forged'));
+    assert.equal((await app.hooks.listDeliveriesPage({ hook: 'csrf-hook' }, 10)).items.length, 0);
+    const entries = await server.db.selectFrom('audit_entries').select('action').execute();
+    assert.ok(!entries.some((entry) => /hook\.(secret|removed)|user\.(changed|deleted)/.test(entry.action)));
+  });
+
+  it('takes no field the form does not show the caller: groups, a stronger user’s password or state', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    await createUser(app, 'root', { groups: ['admin'] });
+    await createUser(app, 'clerk', {
+      groups: ['clerks'],
+      permissions: ['admin.access', 'users.view', 'users.change'],
+    });
+    const clerk = await loggedIn(server.url, 'clerk');
+    const self = await app.users.getUserByUsername('clerk');
+    const root = await app.users.getUserByUsername('root');
+    // No groups field without groups.change: posting one anyway changes no membership.
+    const own = await postWithToken(clerk, `/admin/users/users/${self.id}/edit`, [
+      ['first_name', 'Clerk'],
+      ['active', 'on'],
+      ['groups', 'admin'],
+    ]);
+    assert.ok(own.status === 303 || own.status === 403, `own edit answered ${own.status}`);
+    assert.deepEqual((await app.users.getUser(self.id)).groups, ['clerks']);
+    // The password or state of someone holding more than the clerk.
+    const stronger = await postWithToken(clerk, `/admin/users/users/${root.id}/edit`, [
+      ['password', 'an entirely new password 1'],
+    ]);
+    assert.notEqual(stronger.status, 303);
+    assert.notEqual(stronger.status, 500);
+    const rootClient = new Client(server.url);
+    await rootClient.login('root', PASSWORD);
+    const bulk = await postWithToken(
+      clerk,
+      '/admin/users/users/actions',
+      [
+        ['action', 'deactivate'],
+        ['ids', String(self.id)],
+        ['ids', String(root.id)],
+      ],
+      `/admin/users/users/actions?action=deactivate&ids=${self.id}&ids=${root.id}`,
+    );
+    assert.notEqual(bulk.status, 500);
+    assert.equal((await app.users.getUser(root.id)).active, true);
+  });
+
+  it('bounds ids lists, and refuses rows and scopes beyond the caller', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    const { admin } = await adminNobodyAnonymous(server);
+    const many = Array.from({ length: 201 }, (_, i) => `ids=${i + 1}`).join('&');
+    assert.equal((await admin.get(`/admin/users/users/actions?action=deactivate&${many}`)).status, 400);
+    await createUser(app, 'plain', { groups: ['plain'], permissions: ['admin.access'] });
+    const plain = await loggedIn(server.url, 'plain');
+    const root = await app.users.getUserByUsername('root');
+    const rootToken = await app.tokens.create(OPERATOR, root.id, { name: 'root token', scopes: ['users.delete'] });
+    assert.equal((await plain.get('/admin/tokens/tokens/')).status, 403);
+    assert.equal((await plain.get(`/admin/tokens/tokens/${rootToken.id}`)).status, 403);
+    assert.equal((await plain.get(`/admin/tokens/tokens/actions?action=revoke&ids=${rootToken.id}`)).status, 403);
+    const scoped = await postWithToken(plain, '/admin/tokens/tokens/add', [
+      ['name', 'more than held'],
+      ['scopes', 'users.delete'],
+    ]);
+    // The checklist offers only what the caller holds; a scope posted beyond it is dropped.
+    assert.equal(scoped.status, 200);
+    const plainUser = await app.users.getUserByUsername('plain');
+    const tokens = await app.tokens.list({ userId: plainUser.id }, { limit: 10, offset: 0 });
+    assert.deepEqual(
+      tokens.items.map((token) => token.scopes),
+      [[]],
+    );
+  });
+
+  it('answers 400 to queries it does not take, and never 500', async (t) => {
+    const server = await startTestServer(t);
+    const { admin } = await adminNobodyAnonymous(server);
+    const long = 'a'.repeat(10_000);
+    for (const [path, statuses] of [
+      ['/admin/users/users/?sort=email', [400]],
+      ['/admin/users/users/?f_password_hash=x', [200, 400]],
+      ['/admin/users/users/?f_active=2', [200, 400]],
+      ['/admin/users/users/?limit=1000000', [200, 400]],
+      [`/admin/users/users/?q=${long}`, [400]],
+      ['/admin/users/users/?q=%F0%9F%98%80%E2%80%AE', [200]],
+      ['/admin/hooks/deliveries/?q=%00', [400]],
+      ['/admin/hooks/refused/?q=%00', [200, 400]],
+      ['/admin/hooks/refused/?after=zzzz', [400]],
+      ['/admin/audit/entries/?sort=address', [400]],
+      [`/admin/hooks/search?hook=${'x'.repeat(101)}`, [400]],
+      ['/admin/hooks/search?since=not-a-time', [200, 400]],
+      ['/admin/hooks/search?after=%00', [200, 400]],
+      ['/admin/hooks/body/99999999999', [400, 404]],
+    ] as const) {
+      const response = await admin.get(path);
+      assert.ok((statuses as readonly number[]).includes(response.status), `${path} answered ${response.status}`);
+    }
+  });
+
+  it('escapes hook traffic everywhere and cuts the huge headers of refused calls', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    const { admin } = await adminNobodyAnonymous(server);
+    await addHook(app, 'xss-hook', 'github');
+    const evil = '<script>alert(1)</script>"onerror=alert(2)';
+    const refused = await postHook(server.url, '/hooks/xss-hook', `{"x":"${evil.replaceAll('"', '\\"')}"}`, {
+      'content-type': 'application/json',
+      'user-agent': `${evil}${'u'.repeat(12_000)}`,
+      'x-github-delivery': evil,
+    });
+    assert.equal(refused.status, 401);
+    await app.hooks.flushRefusedCalls();
+    const [call] = (await app.hooks.listRefusedCalls({ hook: 'xss-hook' }, 5)).items;
+    assert.ok(call, 'a refused call kept');
+    assert.ok(JSON.stringify(call.headers).length < 4000, 'a huge header is cut');
+    const html = await (await admin.get(`/admin/hooks/refused/${call.id}`)).text();
+    assert.ok(!html.includes('<script>alert'), 'refused detail');
+    assert.ok(!html.includes('"onerror'), 'refused detail attribute');
+    const list = await (await admin.get('/admin/hooks/refused/')).text();
+    assert.ok(!html.includes('<script>alert') && !list.includes('<script>alert'));
+  });
+
+  it('does not let the test console call a token hook for someone without hooks.call, and leaves no token', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    await app.hooks.createHook(OPERATOR, { name: 'token-hook', handler: 'inbox', verify: 'token' });
+    const hook = await app.hooks.getHook('token-hook');
+    await createUser(app, 'changer', {
+      groups: ['changers'],
+      permissions: ['admin.access', 'hooks.view', 'hooks.change'],
+    });
+    const changer = await loggedIn(server.url, 'changer');
+    const answer = await postWithToken(changer, `/admin/hooks/console/${hook.id}`, []);
+    assert.notEqual(answer.status, 500);
+    assert.equal((await app.hooks.listDeliveriesPage({ hook: 'token-hook' }, 10)).items.length, 0);
+    const live = await server.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).execute();
+    assert.equal(live.length, 0);
+    // Without hooks.change the console is refused, whatever hook it names.
+    await createUser(app, 'viewer', { groups: ['viewers'], permissions: ['admin.access', 'hooks.view'] });
+    const viewer = await loggedIn(server.url, 'viewer');
+    assert.equal((await viewer.get(`/admin/hooks/console/${hook.id}`)).status, 403);
+  });
+
+  it('writes the audit trail with the address the server saw, not one a client claims', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    await createUser(app, 'root', { groups: ['admin'] });
+    const client = new Client(server.url);
+    const login = await client.request('/api/v1/users/authenticate', {
+      method: 'POST',
+      json: { username: 'root', password: PASSWORD },
+      headers: { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6' },
+    });
+    assert.equal(login.status, 200);
+    const entries = await server.db.selectFrom('audit_entries').select(['action', 'address']).execute();
+    assert.ok(entries.length > 0);
+    assert.ok(entries.every((entry) => entry.address !== '6.6.6.6'));
+    // A refused change leaves no entry.
+    const before = entries.length;
+    const response = await postWithToken(client, '/admin/users/groups/add', [['name', 'admin']]);
+    assert.equal(response.status, 409);
+    assert.equal((await server.db.selectFrom('audit_entries').select('id').execute()).length, before);
+  });
+});
