@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addHook, postHook } from './helpers/hooks.ts';
+import { addHook, postHook, signedHeaders } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
 import { csrfFrom } from './helpers/pages.ts';
 import { startTestServer } from './helpers/server.ts';
+import { servicesOver } from './helpers/services.ts';
 import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
 
 /** Opens a page's form and posts `fields` with its CSRF token, whatever fields the form shows. */
@@ -181,6 +182,27 @@ describe('the admin under attack', () => {
     assert.ok(!html.includes('"onerror'), 'refused detail attribute');
     const list = await (await admin.get('/admin/hooks/refused/')).text();
     assert.ok(!html.includes('<script>alert') && !list.includes('<script>alert'));
+
+    // An accepted delivery: its headers and body on its page, and the body as a download.
+    const { secret } = await addHook(app, 'xss-accepted', 'github');
+    const payload = JSON.stringify({ x: evil });
+    const headers = { ...(await signedHeaders('github', secret, evil, payload)), 'user-agent': evil };
+    assert.equal((await postHook(server.url, '/hooks/xss-accepted', payload, headers)).status, 202);
+    const [delivery] = (await app.hooks.listDeliveriesPage({ hook: 'xss-accepted' }, 5)).items;
+    for (const path of [
+      `/admin/hooks/deliveries/${delivery.id}`,
+      '/admin/hooks/deliveries/',
+      '/admin/hooks/search?hook=xss-accepted',
+      `/admin/hooks/hooks/${(await app.hooks.getHook('xss-accepted')).id}`,
+    ]) {
+      const page = await (await admin.get(path)).text();
+      assert.ok(!page.includes('<script>alert') && !page.includes('"onerror'), path);
+    }
+    const download = await admin.get(`/admin/hooks/body/${delivery.id}`);
+    assert.equal(download.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(download.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(download.headers.get('content-disposition'), `attachment; filename="delivery-${delivery.id}.bin"`);
+    assert.equal(await download.text(), payload);
   });
 
   it('does not let the test console call a token hook for someone without hooks.call, and leaves no token', async (t) => {
@@ -223,5 +245,33 @@ describe('the admin under attack', () => {
     const response = await postWithToken(client, '/admin/users/groups/add', [['name', 'admin']]);
     assert.equal(response.status, 409);
     assert.equal((await server.db.selectFrom('audit_entries').select('id').execute()).length, before);
+  });
+});
+
+describe('refused calls under a flood', () => {
+  it('keeps a real hook’s refusals when calls to a hundred names no hook has were refused first', async (t) => {
+    const server = await startTestServer(t);
+    await addHook(server.app, 'real-hook', 'github');
+    await addHook(server.app, 'busy-hook', 'github');
+    // The recorder the route feeds, without the server's timer: nothing is flushed in between.
+    const { hooks } = servicesOver(server.db);
+    const refuse = (hook: string, reason: 'rate limited' | 'missing header') =>
+      hooks.recordRefusal({ hook, reason, senderIp: '203.0.113.9', headers: {} });
+    refuse('busy-hook', 'rate limited');
+    assert.equal(await hooks.flushRefusedCalls(), 1);
+    // Over the rate limit, a call is refused before its hook is looked up, whatever its name.
+    for (let i = 0; i < 150; i++) refuse(`no-such-${i}`, 'rate limited');
+    refuse('real-hook', 'missing header');
+    refuse('busy-hook', 'rate limited');
+    assert.equal(await hooks.flushRefusedCalls(), 2);
+    const kept = await hooks.listRefusedCalls({}, 10);
+    assert.deepEqual(
+      kept.items.map((call) => [call.hook, call.reason]),
+      [
+        ['busy-hook', 'rate limited'],
+        ['real-hook', 'missing header'],
+        ['busy-hook', 'rate limited'],
+      ],
+    );
   });
 });

@@ -60,6 +60,12 @@ export interface RefusedCallsOptions {
 export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) {
   const { retentionMs, flushMs, now, onError } = options;
   let buffer = new Map<string, BufferedRow[]>();
+  // Over the rate limit a call is refused before its hook is read, so its name may be any a
+  // forger makes up. Names not known to be hooks (a verifier refused for it, or a flush found it)
+  // get MAX_BUFFERED_HOOKS slots of their own: a flood to names no hook has never takes a real
+  // hook's slot. `hookNames` holds only names that were hooks, so it is as bounded as they are.
+  const hookNames = new Set<string>();
+  let unconfirmed = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<unknown> = Promise.resolve();
   let lastPrune = 0;
@@ -71,6 +77,7 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
       if (batch.size > 0) {
         // A name no hook has (never was, or removed since) keeps nothing: there is no hook to show it on.
         const ids = await repository.hookIdsByName(trx, [...batch.keys()]);
+        for (const name of ids.keys()) hookNames.add(name);
         const rows: NewRefusedCallRow[] = [];
         for (const [name, calls] of batch) {
           const hookId = ids.get(name);
@@ -93,6 +100,7 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
   function flush(): Promise<number> {
     const batch = buffer;
     buffer = new Map();
+    unconfirmed = 0;
     const run = flushing.then(() => write(batch));
     flushing = run.catch(() => {});
     return run;
@@ -108,7 +116,12 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
     record(call: RefusedCall): void {
       let calls = buffer.get(call.hook);
       if (calls === undefined) {
-        if (buffer.size >= MAX_BUFFERED_HOOKS) return;
+        if (call.reason !== 'rate limited' || hookNames.has(call.hook)) {
+          if (buffer.size - unconfirmed >= MAX_BUFFERED_HOOKS) return;
+        } else {
+          if (unconfirmed >= MAX_BUFFERED_HOOKS) return;
+          unconfirmed += 1;
+        }
         calls = [];
         buffer.set(call.hook, calls);
       }
