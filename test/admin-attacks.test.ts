@@ -109,6 +109,52 @@ describe('the admin under attack', () => {
     assert.equal((await app.users.getUser(root.id)).active, true);
   });
 
+  it('keeps nothing of a form or action refused part way: no grant, member or entry before the refusal', async (t) => {
+    const server = await startTestServer(t);
+    const { app, db } = server;
+    await createUser(app, 'clerk', {
+      groups: ['clerks'],
+      permissions: ['admin.access', 'groups.view', 'groups.change', 'users.view', 'users.change'],
+    });
+    const staff = await app.users.createGroup(OPERATOR, { name: 'staff' });
+    const victim = await createUser(app, 'victim');
+    const root = await createUser(app, 'root', { groups: ['admin'] });
+    const clerk = await loggedIn(server.url, 'clerk');
+    const entries = async () => (await db.selectFrom('audit_entries').select('id').execute()).length;
+    const before = await entries();
+    const edit = `/admin/users/groups/${staff.id}/edit`;
+    // A grant the clerk may give, then a name another group has.
+    const taken = await postWithToken(clerk, edit, [
+      ['name', 'clerks'],
+      ['permissions', 'groups.view'],
+    ]);
+    assert.equal(taken.status, 409);
+    // A member and a grant the clerk may give, then one they do not hold.
+    const notHeld = await postWithToken(clerk, edit, [
+      ['name', 'staff'],
+      ['add_member', 'victim'],
+      ['permissions', 'groups.view'],
+      ['permissions', 'users.delete'],
+    ]);
+    assert.equal(notHeld.status, 403);
+    assert.deepEqual(await app.users.groupPermissions(staff.id), []);
+    assert.equal((await app.users.listMembers(staff.id, { limit: 10, offset: 0 })).total, 0);
+    // A bulk action refused at its second row leaves the first as it was.
+    const bulk = await postWithToken(
+      clerk,
+      '/admin/users/users/actions',
+      [
+        ['action', 'deactivate'],
+        ['ids', String(victim.id)],
+        ['ids', String(root.id)],
+      ],
+      `/admin/users/users/actions?action=deactivate&ids=${victim.id}&ids=${root.id}`,
+    );
+    assert.equal(bulk.status, 403);
+    assert.equal((await app.users.getUser(victim.id)).active, true);
+    assert.equal(await entries(), before);
+  });
+
   it('bounds ids lists, and refuses rows and scopes beyond the caller', async (t) => {
     const server = await startTestServer(t);
     const { app } = server;
