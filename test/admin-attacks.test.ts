@@ -251,6 +251,70 @@ describe('the admin under attack', () => {
     assert.equal(await download.text(), payload);
   });
 
+  it('escapes hook and group names everywhere, and never shows a secret or token again', async (t) => {
+    const server = await startTestServer(t);
+    const { app } = server;
+    const { admin } = await adminNobodyAnonymous(server);
+    const evil = '<script>alert(1)</script>"onerror=\'x';
+    // A hook name is letters, digits, . _ and -: the refused one comes back escaped in its field.
+    const refused = await postWithToken(admin, '/admin/hooks/hooks/add', [
+      ['name', evil],
+      ['handler', 'inbox'],
+      ['verify', 'standard'],
+    ]);
+    assert.equal(refused.status, 400);
+    const typed = await refused.text();
+    assert.ok(!typed.includes('<script>alert') && !typed.includes('"onerror'));
+    const created = await postWithToken(admin, '/admin/hooks/hooks/add', [
+      ['name', 'evil-hook'],
+      ['handler', 'inbox'],
+      ['verify', 'standard'],
+    ]);
+    const reveal = await created.text();
+    assert.equal(created.status, 200);
+    assert.equal(created.headers.get('cache-control'), 'no-store');
+    const secret = /whsec_[A-Za-z0-9+/=]{20,}/.exec(reveal)?.[0];
+    assert.ok(secret, 'the secret shown once');
+    const hook = await app.hooks.getHook('evil-hook');
+    const group = await postWithToken(admin, '/admin/users/groups/add', [['name', evil]]);
+    assert.equal(group.status, 303);
+    const tokenAnswer = await postWithToken(admin, '/admin/tokens/tokens/add', [['name', evil]]);
+    assert.equal(tokenAnswer.headers.get('cache-control'), 'no-store');
+    const token = /ep_[A-Za-z0-9_-]{43}/.exec(await tokenAnswer.text())?.[0];
+    assert.ok(token, 'the token shown once');
+    const [entry] = await server.db.selectFrom('audit_entries').select('id').orderBy('id', 'desc').limit(1).execute();
+    for (const path of [
+      '/admin',
+      '/admin/hooks/hooks/',
+      `/admin/hooks/hooks/${hook.id}`,
+      `/admin/hooks/hooks/${hook.id}/edit`,
+      `/admin/hooks/hooks/${hook.id}/delete`,
+      `/admin/hooks/hooks/actions?action=rotate&ids=${hook.id}&back=row`,
+      `/admin/hooks/console/${hook.id}`,
+      `/admin/hooks/search?hook=${encodeURIComponent(evil)}`,
+      '/admin/hooks/search?hook=evil-hook',
+      `/admin/hooks/replay-failed?hook=${encodeURIComponent(evil)}`,
+      `/admin/hooks/deliveries/?q=${encodeURIComponent(evil)}`,
+      `/admin/hooks/refused/?q=${encodeURIComponent(evil)}`,
+      '/admin/users/groups/',
+      '/admin/tokens/tokens/',
+      '/admin/audit/entries/',
+      `/admin/audit/entries/${entry.id}`,
+      `/admin/audit/entries/?q=${encodeURIComponent(evil)}`,
+    ]) {
+      const html = await (await admin.get(path)).text();
+      assert.ok(!html.includes('<script>alert'), `${path} shows the script`);
+      assert.ok(!html.includes('"onerror'), `${path} breaks out of an attribute`);
+      assert.ok(!html.includes(secret) && !html.includes(token), `${path} shows a secret again`);
+    }
+    const console = await postWithToken(admin, `/admin/hooks/console/${hook.id}`, []);
+    const outcome = await console.text();
+    assert.equal(console.status, 200);
+    assert.ok(!outcome.includes('<script>alert') && !outcome.includes(secret));
+    const trail = JSON.stringify(await server.db.selectFrom('audit_entries').selectAll().execute());
+    assert.ok(!trail.includes(secret) && !trail.includes(token));
+  });
+
   it('does not let the test console call a token hook for someone without hooks.call, and leaves no token', async (t) => {
     const server = await startTestServer(t);
     const { app } = server;
