@@ -47,7 +47,7 @@ export const REDACTED = '[redacted]';
 
 // Characters of each header of a refused call kept: a forger's 16 kB user-agent would otherwise
 // be held in the recorder's buffer and the table a hundred times over.
-export const REFUSED_HEADER_CHARS = 512;
+export const REFUSED_HEADER_CHARS = 256;
 
 /**
  * The kept headers of a refused call, each cut to REFUSED_HEADER_CHARS, and each credential or
