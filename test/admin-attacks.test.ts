@@ -168,6 +168,15 @@ describe('the admin under attack', () => {
     assert.equal((await plain.get('/admin/tokens/tokens/')).status, 403);
     assert.equal((await plain.get(`/admin/tokens/tokens/${rootToken.id}`)).status, 403);
     assert.equal((await plain.get(`/admin/tokens/tokens/actions?action=revoke&ids=${rootToken.id}`)).status, 403);
+    for (const path of [
+      '/admin/audit/entries/',
+      '/admin/hooks/refused/',
+      '/admin/hooks/deliveries/',
+      '/admin/hooks/search',
+    ]) {
+      assert.equal((await plain.get(path)).status, 403, path);
+    }
+    assert.equal((await plain.get('/api/v1/audit')).status, 403);
     const scoped = await postWithToken(plain, '/admin/tokens/tokens/add', [
       ['name', 'more than held'],
       ['scopes', 'users.delete'],
