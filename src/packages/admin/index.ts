@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { definePackage } from '../../core/package.ts';
+import type { Db } from '../../core/db.ts';
+import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import { adminLink } from './admin-link.ts';
 import { confirmPages } from './routes/confirm-pages.ts';
 import { detailPage } from './routes/detail-page.ts';
@@ -19,9 +20,21 @@ async function pages(app: FastifyInstance): Promise<void> {
   await app.register(confirmPages);
 }
 
+// The admin's writes run over one transaction with every service built over it (one-change.ts).
+function services({ servicesOver }: ServiceDeps) {
+  return { adminServicesOver: servicesOver };
+}
+
+declare module '../../core/package.ts' {
+  interface Services {
+    adminServicesOver: (db: Db) => Services;
+  }
+}
+
 export default definePackage({
   name: 'admin',
   permissions: { 'admin.access': 'Use the admin at /admin (each page also needs its own permission)' },
+  services,
   plugin: adminLink,
   pages,
 });

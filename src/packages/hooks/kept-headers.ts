@@ -45,9 +45,17 @@ const REDACTED_HEADERS: ReadonlySet<string> = new Set([
 
 export const REDACTED = '[redacted]';
 
-/** The kept headers of a refused call, and each credential or signature header it carried as `[redacted]`. */
+// Characters of each header of a refused call kept: a forger's 16 kB user-agent would otherwise
+// be held in the recorder's buffer and the table a hundred times over.
+export const REFUSED_HEADER_CHARS = 256;
+
+/**
+ * The kept headers of a refused call, each cut to REFUSED_HEADER_CHARS, and each credential or
+ * signature header it carried as `[redacted]`.
+ */
 export function refusedCallHeaders(headers: RequestHeaders): Record<string, string> {
   const kept = keptHeaders(headers);
+  for (const [name, value] of Object.entries(kept)) kept[name] = value.slice(0, REFUSED_HEADER_CHARS);
   for (const name of REDACTED_HEADERS) if (headers[name] !== undefined) kept[name] = REDACTED;
   return kept;
 }

@@ -27,6 +27,8 @@ export const MAX_REFUSED_PER_HOOK = 1000;
 // these, and what is over them is dropped oldest first (the newest say most about a sender now).
 const MAX_BUFFERED_PER_HOOK = 100;
 const MAX_BUFFERED_HOOKS = 100;
+// Names not yet known to be hooks: a real hook's first refusal ever, when it is over the rate limit.
+const MAX_BUFFERED_UNKNOWN = 10;
 // Age pruning when no call was refused for a while, so old rows of a quiet hook go too.
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -60,6 +62,12 @@ export interface RefusedCallsOptions {
 export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) {
   const { retentionMs, flushMs, now, onError } = options;
   let buffer = new Map<string, BufferedRow[]>();
+  // Over the rate limit a call is refused before its hook is read, so its name may be any a
+  // forger makes up. Names not known to be hooks (a verifier refused for it, or a flush found it)
+  // get MAX_BUFFERED_UNKNOWN slots of their own: a flood to names no hook has never takes a real
+  // hook's slot. `hookNames` holds only names that were hooks, so it is as bounded as they are.
+  const hookNames = new Set<string>();
+  let unconfirmed = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<unknown> = Promise.resolve();
   let lastPrune = 0;
@@ -71,6 +79,7 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
       if (batch.size > 0) {
         // A name no hook has (never was, or removed since) keeps nothing: there is no hook to show it on.
         const ids = await repository.hookIdsByName(trx, [...batch.keys()]);
+        for (const name of ids.keys()) hookNames.add(name);
         const rows: NewRefusedCallRow[] = [];
         for (const [name, calls] of batch) {
           const hookId = ids.get(name);
@@ -93,6 +102,7 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
   function flush(): Promise<number> {
     const batch = buffer;
     buffer = new Map();
+    unconfirmed = 0;
     const run = flushing.then(() => write(batch));
     flushing = run.catch(() => {});
     return run;
@@ -108,7 +118,12 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
     record(call: RefusedCall): void {
       let calls = buffer.get(call.hook);
       if (calls === undefined) {
-        if (buffer.size >= MAX_BUFFERED_HOOKS) return;
+        if (call.reason !== 'rate limited' || hookNames.has(call.hook)) {
+          if (buffer.size - unconfirmed >= MAX_BUFFERED_HOOKS) return;
+        } else {
+          if (unconfirmed >= MAX_BUFFERED_UNKNOWN) return;
+          unconfirmed += 1;
+        }
         calls = [];
         buffer.set(call.hook, calls);
       }

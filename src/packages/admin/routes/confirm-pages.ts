@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminAction, AdminContext, AdminModel } from '../../../core/admin.ts';
 import { HttpError } from '../../../core/http-errors.ts';
 import { adminContext, findModel, requireOperation } from '../context.ts';
+import { asOneChange } from '../one-change.ts';
 import { finish } from '../outcome.ts';
 import { modelCrumbs, modelPath, renderAdminPage, rowTitle } from '../render.ts';
 import { ActionBodySchema, ActionQuerySchema, ModelParamsSchema, RowParamsSchema } from '../schemas.ts';
@@ -67,7 +68,8 @@ export async function confirmPages(instance: FastifyInstance): Promise<void> {
       const context = await adminContext(request);
       await requireOperation(model, 'delete', context);
       const row = await getRow(model, id, context);
-      const outcome = await model.delete?.(id, context);
+      const remove = model.delete;
+      const outcome = remove && (await asOneChange(context, (inside) => remove(id, inside)));
       const message = `${model.singular.charAt(0).toUpperCase()}${model.singular.slice(1)} ${rowTitle(model, row)} deleted.`;
       return finish(reply, outcome ?? {}, modelPath(pkg, model), message, {
         title: model.label,
@@ -123,7 +125,7 @@ export async function confirmPages(instance: FastifyInstance): Promise<void> {
       const context = await adminContext(request);
       const action = await requireAction(model, request.body.action, context);
       const ids = [...new Set(request.body.ids)];
-      const outcome = await action.run(ids, context);
+      const outcome = await asOneChange(context, (inside) => action.run(ids, inside));
       const base = modelPath(pkg, model);
       // Back to the row when it is still there (a revoked token is not), else to the list.
       const row = request.body.back === 'row' && ids.length === 1 ? await stillThere(model, ids[0], context) : false;

@@ -4,6 +4,7 @@ import type { AdminContext, AdminForm, AdminModel } from '../../../core/admin.ts
 import { HttpError } from '../../../core/http-errors.ts';
 import { adminContext, findModel, requireOperation } from '../context.ts';
 import { type FormField, fieldErrors, formFields, parsePosted, withValues } from '../form-fields.ts';
+import { asOneChange } from '../one-change.ts';
 import { finish, formRefusal } from '../outcome.ts';
 import { type Crumb, modelCrumbs, modelPath, renderAdminPage, rowTitle } from '../render.ts';
 import { FormBodySchema, ModelParamsSchema, RowParamsSchema } from '../schemas.ts';
@@ -126,7 +127,7 @@ export async function formPages(instance: FastifyInstance): Promise<void> {
       await requireOperation(model, 'add', context);
       const page = addPage(pkg, model);
       return submit(reply, page, create.form, request.body, context, async (values) => {
-        const outcome = await create.run(values, context);
+        const outcome = await asOneChange(context, (inside) => create.run(values, inside));
         const to = `${modelPath(pkg, model)}${outcome.id}`;
         return finish(reply, outcome, to, `${capital(model.singular)} created.`, page);
       });
@@ -160,7 +161,7 @@ export async function formPages(instance: FastifyInstance): Promise<void> {
       await requireOperation(model, 'change', context);
       const page = await editPage(pkg, model, id, context);
       return submit(reply, page, update.form, request.body, context, async (values) => {
-        const outcome = await update.run(id, values, context);
+        const outcome = await asOneChange(context, (inside) => update.run(id, values, inside));
         return finish(reply, outcome, page.cancel, `${capital(model.singular)} saved.`, page);
       });
     },
