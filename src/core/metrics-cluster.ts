@@ -12,9 +12,15 @@ import { AggregatorRegistry } from 'prom-client';
 const ASK_PRIMARY_ENV = 'ENDPOINT_METRICS_FROM_PRIMARY';
 export const askPrimaryEnv = { [ASK_PRIMARY_ENV]: '1' };
 
-/** Whether this process is a worker of serve's own primary, which answers for the cluster. */
-export function metricsFromPrimary(): boolean {
-  return cluster.isWorker && process.env[ASK_PRIMARY_ENV] === '1';
+/**
+ * Whether this process is a worker of serve's own primary, which answers for the cluster; if so,
+ * it starts answering the primary's requests for its registry (prom-client listens only once an
+ * AggregatorRegistry is made, in the workers as in the primary).
+ */
+export function joinClusterMetrics(): boolean {
+  if (!cluster.isWorker || process.env[ASK_PRIMARY_ENV] !== '1') return false;
+  new AggregatorRegistry();
+  return true;
 }
 
 const REQUEST = 'endpoint:metrics-request';

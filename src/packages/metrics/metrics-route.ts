@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../../core/http-errors.ts';
 import { registry } from '../../core/metrics.ts';
-import { clusterMetrics, metricsFromPrimary } from '../../core/metrics-cluster.ts';
+import { clusterMetrics, joinClusterMetrics } from '../../core/metrics-cluster.ts';
 import { bearerCredentials } from '../tokens/index.ts';
 import { userPrincipal } from '../users/index.ts';
 import { addressAllow } from './address-allow.ts';
@@ -20,7 +20,7 @@ const ASK_FOR_TOKEN = { 'www-authenticate': 'Bearer' };
  */
 export async function metricsRoute(app: FastifyInstance): Promise<void> {
   const allowed = addressAllow(app.config.metricsAllow);
-  const clustered = metricsFromPrimary();
+  const clustered = joinClusterMetrics();
 
   async function mayRead(request: FastifyRequest): Promise<void> {
     if (allowed(request.ip)) return;
