@@ -15,9 +15,12 @@ export const deliveriesPending = new Gauge({
   async collect() {
     const db = scrapedDatabase();
     if (db === undefined) return;
+    // A database that does not answer leaves the gauge empty rather than failing the scrape: the
+    // rest (the errors it causes, the pool waiting) is what an operator needs to see then.
+    const counts = await countUnprocessedByHook(db).catch(() => []);
     refill(
       this,
-      (await countUnprocessedByHook(db)).map(({ hook, count }) => [{ hook }, count]),
+      counts.map(({ hook, count }) => [{ hook }, count]),
     );
   },
 });
