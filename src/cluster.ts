@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
 import { describeError } from './core/cli/run-action.ts';
+import { answerMetricsRequests, askPrimaryEnv } from './core/metrics-cluster.ts';
 import { type Handover, setupLine } from './server.ts';
 
 // `serve --workers N` forks N copies of itself with node:cluster rather than leaving that to a
@@ -39,7 +40,7 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
   // The primary's few lines go out as its workers' do: pino JSON on stdout.
   const log = pino({ level: options.logLevel });
   const handover: Handover = { setupToken: options.setupToken };
-  const env = { [HANDOVER_ENV]: JSON.stringify(handover) };
+  const env = { [HANDOVER_ENV]: JSON.stringify(handover), ...askPrimaryEnv };
   const startedAt = new Map<Worker, number>();
   let earlyDeaths = 0;
   let announced = false;
@@ -80,6 +81,7 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     });
     process.on('SIGTERM', () => stop(0, 'SIGTERM'));
     process.on('SIGINT', () => stop(0, 'SIGINT'));
+    answerMetricsRequests();
     log.info({ workers: options.workers }, 'starting workers');
     for (let i = 0; i < options.workers; i++) fork();
   });

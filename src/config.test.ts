@@ -49,6 +49,23 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: '127.0.0.1,10.0.0.0/8' }).trustProxy, '127.0.0.1,10.0.0.0/8');
   });
 
+  it('lets loopback read /metrics by default, or the addresses and CIDRs listed, or none', () => {
+    assert.deepEqual(loadConfig({}).metricsAllow, ['127.0.0.0/8', '::1']);
+    assert.deepEqual(loadConfig({ ENDPOINT_METRICS_ALLOW: ' 10.0.0.0/8, 192.0.2.7,fd00::/8' }).metricsAllow, [
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'fd00::/8',
+    ]);
+    assert.deepEqual(loadConfig({ ENDPOINT_METRICS_ALLOW: 'none' }).metricsAllow, []);
+    for (const bad of ['10.0.0.0/33', 'fd00::/129', 'localhost', '10.0.0.1/8/8', '10.0.0.0/', '1.2.3.4,']) {
+      assert.throws(
+        () => loadConfig({ ENDPOINT_METRICS_ALLOW: bad }),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith('ENDPOINT_METRICS_ALLOW '),
+        bad,
+      );
+    }
+  });
+
   it('allows the loopback names by default, the host of ENDPOINT_PUBLIC_URL when set, or the list given', () => {
     assert.deepEqual(loadConfig({}).allowedHosts, ['localhost', '127.0.0.1', '[::1]']);
     assert.deepEqual(loadConfig({ ENDPOINT_PUBLIC_URL: 'https://Endpoint.Example.com:8443/' }).allowedHosts, [

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseDuration } from './core/duration.ts';
 
 export interface Config {
@@ -11,6 +12,8 @@ export interface Config {
   allowedHosts: readonly string[];
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
+  /** Client addresses and CIDRs that may read GET /metrics without a token; loopback by default. */
+  metricsAllow: readonly string[];
   host: string;
   port: number;
   logLevel: string;
@@ -76,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     allowedHosts: allowedHosts(env, 'ENDPOINT_ALLOWED_HOSTS', publicUrl),
     trustProxy: trustProxy(env, 'ENDPOINT_TRUST_PROXY'),
+    metricsAllow: addresses(env, 'ENDPOINT_METRICS_ALLOW', ['127.0.0.0/8', '::1']),
     host: env.HOST || 'localhost',
     port: integer(env, 'PORT', 8000, 0, 65535),
     logLevel: oneOf(env, 'ENDPOINT_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -156,6 +160,23 @@ function trustProxy(env: Env, name: string): boolean | number | string {
   if (/^\d+$/.test(value)) return Number(value);
   if (/^[0-9a-fA-F.:/, ]+$/.test(value)) return value;
   fail(name, `must be true, false, a hop count or addresses, got "${value}"`);
+}
+
+// `none` lets no address in without a token; a CIDR's prefix must fit its address family.
+function addresses(env: Env, name: string, fallback: string[]): string[] {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (value === 'none') return [];
+  return value.split(',').map((entry) => {
+    const [address, prefix, ...rest] = entry.trim().split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      fail(name, `must list addresses or CIDRs (127.0.0.1, 10.0.0.0/8, ::1), or none, got "${entry.trim()}"`);
+    }
+    return entry.trim();
+  });
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -28,7 +28,18 @@ export function createDb(url: string, options: { mustExist?: boolean } = {}): Db
   // event on the pool, which would crash the process unheard; the pool has already discarded
   // that connection and opens a fresh one for the next query.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+// Kysely keeps its pool to itself; /metrics reads its counts from here.
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** A PostgreSQL instance's pool: connections open, idle, and queries waiting for one; undefined on SQLite. */
+export function poolStats(db: Db): { total: number; idle: number; waiting: number } | undefined {
+  const pool = pools.get(db);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
 function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {

@@ -8,4 +8,5 @@ export const packages = [
   (await import('./hooks/index.ts')).default,
   (await import('./admin/index.ts')).default,
   (await import('./links/index.ts')).default,
+  (await import('./metrics/index.ts')).default,
 ];

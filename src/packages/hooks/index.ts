@@ -8,6 +8,7 @@ import { adminPages } from './admin-pages.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
 import { inboxHandler } from './handlers.ts';
+import './metrics.ts';
 import { receiveRoutes } from './receive-routes.ts';
 import { createRefusedCallRecorder } from './refused-calls.ts';
 import { createSecretBox, type SecretBox } from './secret-box.ts';

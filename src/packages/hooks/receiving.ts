@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { inTransaction, isForeignKeyViolation, isPostgres, nowIso } from '../../core/db.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
+import { deliveriesReceived } from '../../core/metrics.ts';
 import { hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
 import { DeliveryRefusedError, HookNotFoundError, InvalidDeliveryError } from './errors.ts';
@@ -99,6 +100,7 @@ export function createReceiving(context: HooksContext) {
         throw isForeignKeyViolation(error) ? new HookNotFoundError(name) : error;
       });
       if (inserted) {
+        deliveriesReceived.inc({ hook: name });
         if (wakeWorker) onPending?.();
         return { ...inserted, duplicate: false, inline };
       }

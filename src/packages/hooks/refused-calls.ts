@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db.ts';
 import { inTransaction, nowIso } from '../../core/db.ts';
+import { hookCallsRefused } from '../../core/metrics.ts';
 import { refusedCallHeaders } from './kept-headers.ts';
 import * as repository from './refused-repository.ts';
 import type { NewRefusedCallRow } from './table.ts';
@@ -116,6 +117,7 @@ export function createRefusedCallRecorder(db: Db, options: RefusedCallsOptions) 
   return {
     /** Keeps a refused call to be written at the next flush: memory only, never a query. */
     record(call: RefusedCall): void {
+      hookCallsRefused.inc({ reason: call.reason });
       let calls = buffer.get(call.hook);
       if (calls === undefined) {
         if (call.reason !== 'rate limited' || hookNames.has(call.hook)) {

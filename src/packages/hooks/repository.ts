@@ -208,6 +208,24 @@ export async function countDeliveriesByStatus(db: Db, hookId: number): Promise<R
   return counts;
 }
 
+/**
+ * Every hook with its deliveries not yet processed (pending or being processed), 0 for none: one
+ * query for all hooks, reaching only those rows through the status index.
+ */
+export async function countUnprocessedByHook(db: Db): Promise<{ hook: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('hooks')
+    .leftJoin('hook_deliveries', (join) =>
+      join
+        .onRef('hook_deliveries.hook_id', '=', 'hooks.id')
+        .on('hook_deliveries.status', 'in', ['pending', 'processing']),
+    )
+    .select(['hooks.name as hook', (eb) => eb.fn.count<number>('hook_deliveries.id').as('count')])
+    .groupBy('hooks.name')
+    .execute();
+  return rows.map((row) => ({ hook: row.hook, count: Number(row.count) }));
+}
+
 /** Makes every failed delivery matching the filter due now as if just received; answers how many. */
 export async function requeueFailedDeliveries(
   db: Db,

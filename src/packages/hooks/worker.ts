@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ControlledTransaction } from 'kysely';
 import { type Database, type Db, nowIso } from '../../core/db.ts';
 import type { HandledDelivery, HandlerContext, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
+import { deliveriesFailed, deliveriesProcessed } from '../../core/metrics.ts';
 import type { Services } from '../../core/package.ts';
 import { type ClaimedDelivery, claimDue, claimedDeliveries, type FinishedAttempt, finishAttempt } from './queue.ts';
 
@@ -135,11 +136,15 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       await trx.rollback().execute();
       throw error;
     }
-    for (const { attempt, recorded } of runs) {
+    for (const [index, { attempt, recorded }] of runs.entries()) {
       const context = { delivery: attempt.deliveryId, attempt: attempt.attempt };
+      const hook = { hook: deliveries[index].hook };
       if (!recorded) log.warn(context, 'hook delivery was claimed elsewhere meanwhile; attempt not recorded');
-      else if (attempt.status === 'failed') log.error({ ...context, error: attempt.error }, 'hook delivery failed');
-      else if (attempt.status === 'pending') {
+      else if (attempt.status === 'done') deliveriesProcessed.inc(hook);
+      else if (attempt.status === 'failed') {
+        deliveriesFailed.inc(hook);
+        log.error({ ...context, error: attempt.error }, 'hook delivery failed');
+      } else if (attempt.status === 'pending') {
         log.warn({ ...context, error: attempt.error, retryAt: attempt.retryAt }, 'hook handler failed; will retry');
       }
     }

@@ -1,5 +1,6 @@
 import type { TrailActor } from '../../core/actor.ts';
 import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
+import { loginFailures } from '../../core/metrics.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import type { AuditService } from '../audit/index.ts';
 import { type Actor, ADMIN_GROUP, createAuthority } from './authority.ts';
@@ -338,7 +339,10 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     async authenticate(username: string, password: string, address: string): Promise<User> {
       // One account however its name is typed: another case or Unicode form buys no more attempts.
       const account = usernameKey(username);
-      await options.throttle?.check(account, address);
+      await options.throttle?.check(account, address).catch((error) => {
+        loginFailures.inc({ reason: 'throttled' });
+        throw error;
+      });
       const row = await repo.findUserByUsername(db, username);
       const ok = await verifyPassword(row?.password_hash, password);
       if (!row || !ok || !row.active) {
@@ -357,6 +361,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
             },
           },
         );
+        loginFailures.inc({ reason: 'invalid_credentials' });
         throw new InvalidCredentialsError();
       }
       await options.throttle?.recordSuccess(account, address);
