@@ -11,7 +11,10 @@ import { type Handover, setupLine } from './server.ts';
 // replaced in milliseconds with nothing more to install. Whatever is shared between workers lives
 // in the database (and Redis), never in a worker's memory, so any worker may answer any request.
 
-/** A worker that dies sooner than this after it started counts towards a crash loop. */
+/**
+ * A worker that dies before it listens, or sooner than this after it began to, counts towards a
+ * crash loop; counting from the fork instead let a loaded machine's slow starts hide the loop.
+ */
 const MIN_UPTIME_MS = 5000;
 /** Workers in a row dying that soon: the primary gives up rather than fork forever. */
 const MAX_EARLY_DEATHS = 3;
@@ -42,6 +45,7 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
   const handover: Handover = { setupToken: options.setupToken };
   const env = { [HANDOVER_ENV]: JSON.stringify(handover), ...askPrimaryEnv };
   const startedAt = new Map<Worker, number>();
+  const listeningAt = new Map<Worker, number>();
   let earlyDeaths = 0;
   let announced = false;
   let exitCode: number | undefined;
@@ -56,7 +60,8 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
       // Each worker closes its app: it stops accepting, answers what it has received, exits.
       for (const worker of startedAt.keys()) worker.process.kill('SIGTERM');
     };
-    cluster.on('listening', (_worker, address) => {
+    cluster.on('listening', (worker, address) => {
+      listeningAt.set(worker, Date.now());
       if (announced || !options.setupToken) return;
       announced = true;
       console.log(
@@ -65,12 +70,15 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     });
     cluster.on('exit', (worker, code, signal) => {
       const lived = Date.now() - (startedAt.get(worker) ?? 0);
+      const listened = listeningAt.get(worker);
       startedAt.delete(worker);
+      listeningAt.delete(worker);
       if (exitCode !== undefined) {
         if (startedAt.size === 0) resolve(exitCode);
         return;
       }
-      earlyDeaths = lived < MIN_UPTIME_MS ? earlyDeaths + 1 : 0;
+      const early = listened === undefined || Date.now() - listened < MIN_UPTIME_MS;
+      earlyDeaths = early ? earlyDeaths + 1 : 0;
       log.error({ worker: worker.process.pid, code, signal, lived }, 'worker died');
       if (earlyDeaths < MAX_EARLY_DEATHS) {
         fork();
