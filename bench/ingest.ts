@@ -116,8 +116,7 @@ async function load(port: number, signer: Webhook) {
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
-if (databaseUrl.startsWith('sqlite:')) cli('init-db');
-else cli('migrate');
+cli('init-db');
 const hookName = 'bench';
 // A database kept from an earlier run may hold the hook already.
 spawnSync(process.execPath, [BIN, 'remove-hook', '--name', hookName], { env });
