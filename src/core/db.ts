@@ -23,7 +23,9 @@ export function createDb(url: string, options: { mustExist?: boolean } = {}): Db
   if (url.startsWith('sqlite:')) {
     return new Kysely<Database>({ dialect: sqliteDialect(url.slice('sqlite:'.length), options.mustExist ?? false) });
   }
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A commit returns only once it is on the server's disk, whatever the server's default: a hook
+  // delivery is acknowledged to its sender on its commit alone (one INSERT, no transaction around it).
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c synchronous_commit=on' });
   // An idle connection the server ends (restart, failover, a dropped database) is an 'error'
   // event on the pool, which would crash the process unheard; the pool has already discarded
   // that connection and opens a fresh one for the next query.

@@ -49,4 +49,29 @@ describe('createGroupCommit', () => {
     assert.deepEqual(await Promise.all([good, bad, other]), ['20', 'bad item', '30']);
     assert.deepEqual(batches, [[1], [2, -1, 3], [2], [-1], [3]]);
   });
+
+  it('takes at most maxBatch items a commit, the rest in the next', async () => {
+    const { batches, releases, commit } = heldCommits();
+    const submit = createGroupCommit(commit, { maxBatch: 2 });
+    const all = [1, 2, 3, 4, 5].map(submit);
+    releases[0]();
+    await new Promise((resolve) => setImmediate(resolve));
+    releases[1]();
+    await new Promise((resolve) => setImmediate(resolve));
+    releases[2]();
+    assert.deepEqual(await Promise.all(all), [10, 20, 30, 40, 50]);
+    assert.deepEqual(batches, [[1], [2, 3], [4, 5]]);
+  });
+
+  it('with gatherFirst, lets the items submitted in the same turn of the event loop join the first commit', async () => {
+    const { batches, releases, commit } = heldCommits();
+    const submit = createGroupCommit(commit, { gatherFirst: true });
+    const first = submit(1);
+    assert.deepEqual(batches, [], 'nothing is committed before pending I/O has had its turn');
+    const second = submit(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [[1, 2]]);
+    releases[0]();
+    assert.deepEqual(await Promise.all([first, second]), [10, 20]);
+  });
 });

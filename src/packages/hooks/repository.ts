@@ -52,19 +52,28 @@ export async function deleteHookByName(db: Db, name: string): Promise<boolean> {
 }
 
 /**
- * Stores a delivery unless the hook already holds one with its external id; answers the new
- * row's id and status, or undefined when the delivery was already there.
+ * Stores deliveries in one statement, each unless its hook already holds one with its external
+ * id; answers, for each row in order, the new row's id and status, or undefined when the delivery
+ * was already there (or an earlier row of the same call holds its id). One statement is atomic on
+ * its own: no transaction to open, one round trip, one commit.
  */
-export function insertDeliveryOnce(
+export async function insertDeliveriesOnce(
   db: Db,
-  row: NewDeliveryRow,
-): Promise<Pick<DeliveryRow, 'id' | 'status'> | undefined> {
-  return db
+  rows: NewDeliveryRow[],
+): Promise<(Pick<DeliveryRow, 'id' | 'status'> | undefined)[]> {
+  const inserted = await db
     .insertInto('hook_deliveries')
-    .values(row)
+    .values(rows)
     .onConflict((conflict) => conflict.columns(['hook_id', 'external_id']).doNothing())
-    .returning(['id', 'status'])
-    .executeTakeFirst();
+    .returning(['id', 'status', 'hook_id', 'external_id'])
+    .execute();
+  const byKey = new Map(inserted.map((row) => [`${row.hook_id} ${row.external_id}`, row]));
+  return rows.map((row) => {
+    const key = `${row.hook_id} ${row.external_id}`;
+    const stored = byKey.get(key);
+    byKey.delete(key);
+    return stored && { id: stored.id, status: stored.status };
+  });
 }
 
 export function findDeliveryByExternalId(

@@ -64,7 +64,10 @@ function toHandled(delivery: ClaimedDelivery): HandledDelivery {
  */
 export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
   const { handlers, servicesOver, log, maxAttempts, retryBaseMs, leaseMs, pollMs } = options;
-  const { batchSize = 16, now = () => new Date() } = options;
+  // Each claim and each batch's run is a commit (an fsync that blocks the event loop on SQLite):
+  // batches large enough to keep up with ingest at a few commits a second, bounded so one run's
+  // transaction stays short.
+  const { batchSize = 64, now = () => new Date() } = options;
   let running = false;
   let loop: Promise<void> | undefined;
   let woken = false;
@@ -184,7 +187,9 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
       } catch (error) {
         log.error({ error: errorText(error) }, 'could not claim or record hook deliveries');
       }
+      // Receiving goes first: requests read meanwhile get the connection before the next claim.
       if (ran === 0) await idle();
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
