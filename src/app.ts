@@ -1,7 +1,6 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -29,6 +28,8 @@ import {
 import { pageScope } from './core/page-scope.ts';
 import { probes } from './core/probes.ts';
 import { createSharedCounters, type SharedCounters } from './core/redis.ts';
+import { RequestLog } from './core/request-log.ts';
+import { securityHeaders } from './core/security-headers.ts';
 import { createServices } from './core/services.ts';
 import { packages as installed } from './packages/index.ts';
 
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // gets it stored, and each connection still ends after that one answer.
     return503OnClosing: false,
     frameworkErrors,
+    logController: new RequestLog(),
     routerOptions: { onMaxParamLength },
   };
   const app = Fastify(serverOptions);
@@ -105,7 +107,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   // 1. External plugins every scope relies on: security headers first so every answer has them,
   //    cookies before anything reads a session, templates before any error page is rendered.
-  await app.register(helmet, {
+  securityHeaders(app, {
     contentSecurityPolicy: { directives: { 'form-action': ["'self'"], 'upgrade-insecure-requests': null } },
   });
   // A request for a host not allowed ends here, with helmet's headers but before any cookie is read.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createDb, type Db } from './core/db.ts';
@@ -82,12 +83,16 @@ export async function startServer(config: Config, options: ServeOptions): Promis
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
       serializers: { req: requestForLog },
-      ...(options.pretty && {
-        transport: {
-          target: 'pino-pretty',
-          options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true },
-        },
-      }),
+      ...(options.pretty
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true },
+            },
+          }
+        : // Written in the background, lines queued while a write is under way going out in the
+          // next one; pino flushes what is left when the process exits.
+          { stream: pino.destination({ dest: 1, sync: false }) }),
     },
   });
   app.addHook('onClose', async () => db.destroy());

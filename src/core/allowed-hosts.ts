@@ -36,9 +36,9 @@ export function hostAllowed(host: string, patterns: readonly string[]): boolean 
  */
 export async function allowedHosts(app: FastifyInstance): Promise<void> {
   const patterns = app.config.allowedHosts;
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.anyHost || hostAllowed(request.host, patterns)) return;
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.config?.anyHost || hostAllowed(request.host, patterns)) return done();
     request.log.warn({ host: request.host }, 'request for a host not in ENDPOINT_ALLOWED_HOSTS refused');
-    throw new HttpError('host_not_allowed');
+    done(new HttpError('host_not_allowed'));
   });
 }

@@ -45,8 +45,10 @@ export const authPlugin = fp(
   async (app: FastifyInstance) => {
     // Fastify wants null for per-request objects; the hook below sets a value on every request.
     app.decorateRequest('principal', null as unknown as { kind: 'anonymous' });
-    app.addHook('onRequest', async (request) => {
+    // Callback hooks, here and in allowed-hosts.ts: an async one costs a promise on every request.
+    app.addHook('onRequest', (request, _reply, done) => {
       request.principal = ANONYMOUS;
+      done();
     });
   },
   { name: 'core-auth' },

@@ -10,7 +10,7 @@ import { HttpError } from './http-errors.ts';
  * no ENDPOINT_ALLOWED_HOSTS lists, and a probe reveals nothing and builds nothing from the host.
  */
 export async function probes(app: FastifyInstance): Promise<void> {
-  const hidden = { schema: { hide: true }, config: { anyHost: true } };
+  const hidden = { schema: { hide: true }, config: { anyHost: true, probe: true } };
   app.get('/healthz', hidden, async () => ({ status: 'ok' }));
   app.get('/readyz', hidden, async (request, reply) => {
     try {

@@ -41,7 +41,11 @@ export async function metricsRoute(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/metrics',
-    { schema: { hide: true }, config: { public: true, anyHost: true, problemJson: true }, onRequest: mayRead },
+    {
+      schema: { hide: true },
+      config: { public: true, anyHost: true, problemJson: true, probe: true },
+      onRequest: mayRead,
+    },
     async (_request, reply) => {
       const text = clustered ? await clusterMetrics() : await registry.metrics();
       return reply.header('cache-control', 'no-store').type(registry.contentType).send(text);
