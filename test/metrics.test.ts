@@ -242,7 +242,8 @@ describe(`GET /metrics (${DATABASE_KIND})`, () => {
     const env = { ENDPOINT_DATABASE_URL: database.url, ENDPOINT_SECRET_KEY: TEST_SECRET_KEY };
     assert.equal((await runCli(['init-db'], { env })).code, 0);
     const server = spawnServer(['serve', '--host', '127.0.0.1', '--port', '0', '--workers', '2'], {
-      env: { ...env, ENDPOINT_LOG_LEVEL: 'info' },
+      // Debug: probes log their request line only there, and the test tells workers apart by it.
+      env: { ...env, ENDPOINT_LOG_LEVEL: 'debug' },
       detached: true,
     });
     t.after(() => killGroup(server, 'SIGKILL'));

@@ -6,7 +6,7 @@ export const packages = [
   (await import('./tokens/index.ts')).default,
   (await import('./public/index.ts')).default,
   (await import('./hooks/index.ts')).default,
+  (await import('./metrics/index.ts')).default,
   (await import('./admin/index.ts')).default,
   (await import('./links/index.ts')).default,
-  (await import('./metrics/index.ts')).default,
 ];
