@@ -2,24 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addHook, postHook, signedHeaders } from './helpers/hooks.ts';
 import { Client } from './helpers/http.ts';
-import { csrfFrom } from './helpers/pages.ts';
+import { loggedIn, postForm } from './helpers/pages.ts';
 import { startTestServer } from './helpers/server.ts';
 import { servicesOver } from './helpers/services.ts';
 import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
-
-/** Opens a page's form and posts `fields` with its CSRF token, whatever fields the form shows. */
-async function postWithToken(client: Client, path: string, fields: [string, string][], formPath = path) {
-  const page = await client.get(formPath);
-  assert.equal(page.status, 200, `GET ${formPath}`);
-  const body = new URLSearchParams([['_csrf', csrfFrom(await page.text())], ...fields]);
-  return client.request(path, { method: 'POST', body });
-}
-
-async function loggedIn(url: string, username: string): Promise<Client> {
-  const client = new Client(url);
-  await client.login(username, PASSWORD);
-  return client;
-}
 
 describe('the admin under attack', () => {
   it('refuses every admin POST without or with a wrong CSRF token, and GETs change nothing', async (t) => {
@@ -80,7 +66,7 @@ describe('the admin under attack', () => {
     const self = await app.users.getUserByUsername('clerk');
     const root = await app.users.getUserByUsername('root');
     // No groups field without groups.change: posting one anyway changes no membership.
-    const own = await postWithToken(clerk, `/admin/users/users/${self.id}/edit`, [
+    const own = await postForm(clerk, `/admin/users/users/${self.id}/edit`, [
       ['first_name', 'Clerk'],
       ['active', 'on'],
       ['groups', 'admin'],
@@ -88,14 +74,14 @@ describe('the admin under attack', () => {
     assert.ok(own.status === 303 || own.status === 403, `own edit answered ${own.status}`);
     assert.deepEqual((await app.users.getUser(self.id)).groups, ['clerks']);
     // The password or state of someone holding more than the clerk.
-    const stronger = await postWithToken(clerk, `/admin/users/users/${root.id}/edit`, [
+    const stronger = await postForm(clerk, `/admin/users/users/${root.id}/edit`, [
       ['password', 'an entirely new password 1'],
     ]);
     assert.notEqual(stronger.status, 303);
     assert.notEqual(stronger.status, 500);
     const rootClient = new Client(server.url);
     await rootClient.login('root', PASSWORD);
-    const bulk = await postWithToken(
+    const bulk = await postForm(
       clerk,
       '/admin/users/users/actions',
       [
@@ -124,13 +110,13 @@ describe('the admin under attack', () => {
     const before = await entries();
     const edit = `/admin/users/groups/${staff.id}/edit`;
     // A grant the clerk may give, then a name another group has.
-    const taken = await postWithToken(clerk, edit, [
+    const taken = await postForm(clerk, edit, [
       ['name', 'clerks'],
       ['permissions', 'groups.view'],
     ]);
     assert.equal(taken.status, 409);
     // A member and a grant the clerk may give, then one they do not hold.
-    const notHeld = await postWithToken(clerk, edit, [
+    const notHeld = await postForm(clerk, edit, [
       ['name', 'staff'],
       ['add_member', 'victim'],
       ['permissions', 'groups.view'],
@@ -140,7 +126,7 @@ describe('the admin under attack', () => {
     assert.deepEqual(await app.users.groupPermissions(staff.id), []);
     assert.equal((await app.users.listMembers(staff.id, { limit: 10, offset: 0 })).total, 0);
     // A bulk action refused at its second row leaves the first as it was.
-    const bulk = await postWithToken(
+    const bulk = await postForm(
       clerk,
       '/admin/users/users/actions',
       [
@@ -177,7 +163,7 @@ describe('the admin under attack', () => {
       assert.equal((await plain.get(path)).status, 403, path);
     }
     assert.equal((await plain.get('/api/v1/audit')).status, 403);
-    const scoped = await postWithToken(plain, '/admin/tokens/tokens/add', [
+    const scoped = await postForm(plain, '/admin/tokens/tokens/add', [
       ['name', 'more than held'],
       ['scopes', 'users.delete'],
     ]);
@@ -266,7 +252,7 @@ describe('the admin under attack', () => {
     const { admin } = await adminNobodyAnonymous(server);
     const evil = '<script>alert(1)</script>"onerror=\'x';
     // A hook name is letters, digits, . _ and -: the refused one comes back escaped in its field.
-    const refused = await postWithToken(admin, '/admin/hooks/hooks/add', [
+    const refused = await postForm(admin, '/admin/hooks/hooks/add', [
       ['name', evil],
       ['handler', 'inbox'],
       ['verify', 'standard'],
@@ -274,7 +260,7 @@ describe('the admin under attack', () => {
     assert.equal(refused.status, 400);
     const typed = await refused.text();
     assert.ok(!typed.includes('<script>alert') && !typed.includes('"onerror'));
-    const created = await postWithToken(admin, '/admin/hooks/hooks/add', [
+    const created = await postForm(admin, '/admin/hooks/hooks/add', [
       ['name', 'evil-hook'],
       ['handler', 'inbox'],
       ['verify', 'standard'],
@@ -285,9 +271,9 @@ describe('the admin under attack', () => {
     const secret = /whsec_[A-Za-z0-9+/=]{20,}/.exec(reveal)?.[0];
     assert.ok(secret, 'the secret shown once');
     const hook = await app.hooks.getHook('evil-hook');
-    const group = await postWithToken(admin, '/admin/users/groups/add', [['name', evil]]);
+    const group = await postForm(admin, '/admin/users/groups/add', [['name', evil]]);
     assert.equal(group.status, 303);
-    const tokenAnswer = await postWithToken(admin, '/admin/tokens/tokens/add', [['name', evil]]);
+    const tokenAnswer = await postForm(admin, '/admin/tokens/tokens/add', [['name', evil]]);
     assert.equal(tokenAnswer.headers.get('cache-control'), 'no-store');
     const token = /ep_[A-Za-z0-9_-]{43}/.exec(await tokenAnswer.text())?.[0];
     assert.ok(token, 'the token shown once');
@@ -316,7 +302,7 @@ describe('the admin under attack', () => {
       assert.ok(!html.includes('"onerror'), `${path} breaks out of an attribute`);
       assert.ok(!html.includes(secret) && !html.includes(token), `${path} shows a secret again`);
     }
-    const console = await postWithToken(admin, `/admin/hooks/console/${hook.id}`, []);
+    const console = await postForm(admin, `/admin/hooks/console/${hook.id}`, []);
     const outcome = await console.text();
     assert.equal(console.status, 200);
     assert.ok(!outcome.includes('<script>alert') && !outcome.includes(secret));
@@ -334,7 +320,7 @@ describe('the admin under attack', () => {
       permissions: ['admin.access', 'hooks.view', 'hooks.change'],
     });
     const changer = await loggedIn(server.url, 'changer');
-    const answer = await postWithToken(changer, `/admin/hooks/console/${hook.id}`, []);
+    const answer = await postForm(changer, `/admin/hooks/console/${hook.id}`, []);
     assert.notEqual(answer.status, 500);
     assert.equal((await app.hooks.listDeliveriesPage({ hook: 'token-hook' }, 10)).items.length, 0);
     const live = await server.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).execute();
@@ -361,7 +347,7 @@ describe('the admin under attack', () => {
     assert.ok(entries.every((entry) => entry.address !== '6.6.6.6'));
     // A refused change leaves no entry.
     const before = entries.length;
-    const response = await postWithToken(client, '/admin/users/groups/add', [['name', 'admin']]);
+    const response = await postForm(client, '/admin/users/groups/add', [['name', 'admin']]);
     assert.equal(response.status, 409);
     assert.equal((await server.db.selectFrom('audit_entries').select('id').execute()).length, before);
   });

@@ -2,25 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Db } from '../src/core/db.ts';
 import { addHook, postHook } from './helpers/hooks.ts';
-import { Client } from './helpers/http.ts';
-import { csrfFrom } from './helpers/pages.ts';
+import { csrfFrom, loggedIn, postForm } from './helpers/pages.ts';
 import { pollUntil } from './helpers/process.ts';
 import { startTestServer } from './helpers/server.ts';
-import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
-
-/** Opens a page's form and posts it with its CSRF token. */
-async function postForm(client: Client, path: string, fields: [string, string][], formPath = path) {
-  const page = await client.get(formPath);
-  assert.equal(page.status, 200, `GET ${formPath}`);
-  const body = new URLSearchParams([['_csrf', csrfFrom(await page.text())], ...fields]);
-  return client.request(path, { method: 'POST', body });
-}
-
-async function loggedIn(url: string, username: string): Promise<Client> {
-  const client = new Client(url);
-  await client.login(username, PASSWORD);
-  return client;
-}
+import { adminNobodyAnonymous, createUser, OPERATOR } from './helpers/users.ts';
 
 async function failAll(db: Db, hookId: number): Promise<void> {
   await db

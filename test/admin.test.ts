@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client } from './helpers/http.ts';
-import { csrfFrom } from './helpers/pages.ts';
+import { csrfFrom, loggedIn, postForm } from './helpers/pages.ts';
 import { startTestServer } from './helpers/server.ts';
 import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/users.ts';
-
-/** Opens a page's form and posts it with its CSRF token; `fields` may repeat a name (a checklist). */
-async function postForm(client: Client, path: string, fields: [string, string][], formPath = path) {
-  const page = await client.get(formPath);
-  assert.equal(page.status, 200, `GET ${formPath}`);
-  const body = new URLSearchParams([['_csrf', csrfFrom(await page.text())], ...fields]);
-  return client.request(path, { method: 'POST', body });
-}
-
-async function loggedIn(url: string, username: string): Promise<Client> {
-  const client = new Client(url);
-  await client.login(username, PASSWORD);
-  return client;
-}
 
 describe('the admin', () => {
   it('sends anonymous visitors to the login page with next, and refuses users without admin.access with a 403 page', async (t) => {
