@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Db } from '../src/core/db.ts';
-import { addHook, postHook } from './helpers/hooks.ts';
+import { assertTrailHoldsNone, auditRows } from './helpers/audit.ts';
+import { addHook, postHook, twilioHeaders } from './helpers/hooks.ts';
 import { csrfFrom, loggedIn, postForm } from './helpers/pages.ts';
 import { pollUntil } from './helpers/process.ts';
 import { startTestServer } from './helpers/server.ts';
@@ -233,5 +234,39 @@ describe('hooks in the admin', () => {
     assert.ok(!detail.includes('00'.repeat(32)));
     assert.ok(!detail.includes('<script>alert(2)'));
     assert.match(detail, /&lt;script&gt;alert\(2\)/);
+  });
+
+  it("takes a Twilio hook's new Auth Token from its edit form, rotated in beside the old one", async (t) => {
+    const server = await startTestServer(t, { env: { ENDPOINT_HOOK_WORKER: 'off' } });
+    const { admin } = await adminNobodyAnonymous(server);
+    const oldToken = '0123456789abcdef0123456789abcdef';
+    const newToken = 'fedcba9876543210fedcba9876543210';
+    const hook = await addHook(server.app, 'sms', 'twilio', oldToken);
+    const edit = `/admin/hooks/hooks/${hook.id}/edit`;
+    const hooks = () => server.db.selectFrom('hooks').selectAll().execute();
+    const before = await hooks();
+
+    // Not an Auth Token: refused on the form's page, the hook as it was.
+    const refused = await postForm(admin, edit, [['secret', 'short']]);
+    assert.ok(refused.status >= 400 && refused.status < 500, `status ${refused.status}`);
+    assert.deepEqual(await hooks(), before);
+
+    const changed = await postForm(admin, edit, [['secret', newToken]]);
+    assert.equal(changed.status, 303);
+    const url = `${server.url}/hooks/sms`;
+    const call = (token: string, sid: string) => {
+      const params = { MessageSid: sid, From: '+15550001111', Body: 'hi' };
+      return postHook(
+        server.url,
+        '/hooks/sms',
+        new URLSearchParams(params).toString(),
+        twilioHeaders(token, url, params),
+      );
+    };
+    assert.ok((await call(newToken, 'SM1')).status < 300, 'the new Auth Token verifies');
+    assert.ok((await call(oldToken, 'SM2')).status < 300, 'the old one still verifies during the overlap');
+    assert.equal((await call('00112233445566778899aabbccddeeff', 'SM3')).status, 401);
+    assert.equal((await auditRows(server.db, 'hook.secret_rotated', 'hook:sms')).length, 1);
+    await assertTrailHoldsNone(server.db, [newToken, oldToken]);
   });
 });

@@ -170,7 +170,6 @@ export const hooksModel: AdminModel = {
   update: {
     form: {
       schema: HookChangesSchema,
-      omit: ['secret'],
       fields: {
         handler: {
           widget: 'select',
@@ -181,6 +180,13 @@ export const hooksModel: AdminModel = {
         },
         verify: { widget: 'select', choices: VERIFY_MODES.map((mode) => ({ value: mode, label: mode })) },
         path: { label: 'Extra path' },
+        // The way to give a hook a secret its sender made (Twilio's Auth Token), which a generated
+        // rotation cannot: rotated in with the usual overlap, or the new mode's when it changes.
+        secret: {
+          label: 'New secret',
+          widget: 'password',
+          help: 'Optional. Rotated in (the old one keeps verifying for 24 hours); with a new verification mode, its secret. For twilio: the new Auth Token.',
+        },
       },
       async initial(id, { services }) {
         if (id === undefined) return {};
@@ -195,9 +201,13 @@ export const hooksModel: AdminModel = {
       if (values.verify !== undefined) changes.verify = String(values.verify);
       if (values.path !== undefined)
         changes.legacyPath = values.path === '' || values.path === null ? null : String(values.path);
+      const secret = values.secret === undefined ? undefined : String(values.secret);
+      const newMode = changes.verify !== undefined && changes.verify !== hook.verify;
+      if (newMode) changes.secret = secret;
       const { generatedSecret } = await services.hooks.updateHook(actor, hook.name, changes);
+      if (secret !== undefined && !newMode) await services.hooks.rotateSecret(actor, hook.name, { secret });
       return {
-        message: `Hook ${hook.name} changed.`,
+        message: `Hook ${hook.name} changed${secret !== undefined && !newMode ? '; its new secret is current' : ''}.`,
         reveal:
           generatedSecret === undefined
             ? undefined
