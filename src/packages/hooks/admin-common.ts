@@ -1,3 +1,4 @@
+import type { AdminListPage, AdminRow } from '../../core/admin.ts';
 import { HttpError } from '../../core/http-errors.ts';
 
 /** What the promise answers, or undefined when the service says it is not there (a 404). */
@@ -8,6 +9,19 @@ export async function orUndefined<T>(found: Promise<T>): Promise<T | undefined> 
     if (error instanceof HttpError && error.status === 404) return undefined;
     throw error;
   }
+}
+
+/**
+ * A list page from a service's keyset page and its count of the same filter; a filter naming a
+ * hook that does not exist finds nothing rather than an error page.
+ */
+export async function keysetListPage<T>(
+  page: Promise<{ items: T[]; next?: string }>,
+  total: Promise<number>,
+  toRow: (item: T) => AdminRow,
+): Promise<AdminListPage> {
+  const [found, count] = await Promise.all([orUndefined(page), orUndefined(total)]);
+  return { rows: (found?.items ?? []).map(toRow), next: found?.next, total: count ?? 0 };
 }
 
 /** Bodies longer than this are shown cut, with a link to download them whole. */

@@ -1,5 +1,5 @@
 import type { AdminContext, AdminModel, AdminRow, AdminSection } from '../../core/admin.ts';
-import { orUndefined, shownBody } from './admin-common.ts';
+import { keysetListPage, orUndefined, shownBody } from './admin-common.ts';
 import type { Delivery, DeliveryDetail } from './schemas.ts';
 import type { DeliveryStatus } from './table.ts';
 
@@ -84,12 +84,11 @@ export const deliveriesModel: AdminModel = {
   title: 'received_at',
   async list(query, { services }) {
     const filter = filterOf(query.search, query.filters);
-    const [page, total] = await Promise.all([
-      orUndefined(services.hooks.listDeliveriesPage(filter, query.limit, query.after)),
-      orUndefined(services.hooks.countDeliveriesMatching(filter)),
-    ]);
-    // A search for a name no hook has finds nothing rather than an error page.
-    return { rows: (page?.items ?? []).map(deliveryToRow), next: page?.next, total: total ?? 0 };
+    return keysetListPage(
+      services.hooks.listDeliveriesPage(filter, query.limit, query.after),
+      services.hooks.countDeliveriesMatching(filter),
+      deliveryToRow,
+    );
   },
   count: ({ services }) => services.hooks.countDeliveriesMatching({}),
   async get(id, context) {

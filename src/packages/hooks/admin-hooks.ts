@@ -1,4 +1,4 @@
-import type { AdminContext, AdminModel, AdminRow, AdminSection } from '../../core/admin.ts';
+import type { AdminContext, AdminFieldOptions, AdminModel, AdminRow, AdminSection } from '../../core/admin.ts';
 import { tableList } from '../../core/admin-list.ts';
 import { orUndefined } from './admin-common.ts';
 import type { HookChanges } from './hook-admin.ts';
@@ -50,6 +50,17 @@ const list = tableList({
       created_at: String(row.created_at),
     })),
 });
+
+/** The create and edit forms' choices: the handlers the packages offer, and the verification modes. */
+const handlerField: AdminFieldOptions = {
+  widget: 'select',
+  choices: async ({ services }) =>
+    services.hooks.listHandlers().map(({ name, description }) => ({ value: name, label: `${name}: ${description}` })),
+};
+const verifyField: AdminFieldOptions = {
+  widget: 'select',
+  choices: VERIFY_MODES.map((mode) => ({ value: mode, label: mode })),
+};
 
 const shownOnce = 'Copy it now and give it to the sender: it is not shown again.';
 
@@ -137,14 +148,8 @@ export const hooksModel: AdminModel = {
     form: {
       schema: NewHookSchema,
       fields: {
-        handler: {
-          widget: 'select',
-          choices: async ({ services }) =>
-            services.hooks
-              .listHandlers()
-              .map(({ name, description }) => ({ value: name, label: `${name}: ${description}` })),
-        },
-        verify: { widget: 'select', choices: VERIFY_MODES.map((mode) => ({ value: mode, label: mode })) },
+        handler: handlerField,
+        verify: verifyField,
         secret: { help: 'Leave empty to have one generated (not for twilio: its Auth Token; none for token).' },
         path: { label: 'Extra path', help: 'Optional: another path it answers at, such as /twilio/sms.' },
       },
@@ -171,14 +176,8 @@ export const hooksModel: AdminModel = {
     form: {
       schema: HookChangesSchema,
       fields: {
-        handler: {
-          widget: 'select',
-          choices: async ({ services }) =>
-            services.hooks
-              .listHandlers()
-              .map(({ name, description }) => ({ value: name, label: `${name}: ${description}` })),
-        },
-        verify: { widget: 'select', choices: VERIFY_MODES.map((mode) => ({ value: mode, label: mode })) },
+        handler: handlerField,
+        verify: verifyField,
         path: { label: 'Extra path' },
         // The way to give a hook a secret its sender made (Twilio's Auth Token), which a generated
         // rotation cannot: rotated in with the usual overlap, or the new mode's when it changes.

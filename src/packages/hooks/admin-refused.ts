@@ -1,5 +1,5 @@
 import type { AdminModel, AdminRow } from '../../core/admin.ts';
-import { orUndefined } from './admin-common.ts';
+import { keysetListPage, orUndefined } from './admin-common.ts';
 import { REFUSAL_REASONS, type RefusalReason } from './refused-calls.ts';
 import type { RefusedCallView } from './refused-list.ts';
 
@@ -39,11 +39,11 @@ export const refusedModel: AdminModel = {
   title: 'received_at',
   async list(query, { services }) {
     const filter = filterOf(query.search, query.filters);
-    const [page, total] = await Promise.all([
-      orUndefined(services.hooks.listRefusedCalls(filter, query.limit, query.after)),
-      orUndefined(services.hooks.countRefusedCalls(filter)),
-    ]);
-    return { rows: (page?.items ?? []).map(callToRow), next: page?.next, total: total ?? 0 };
+    return keysetListPage(
+      services.hooks.listRefusedCalls(filter, query.limit, query.after),
+      services.hooks.countRefusedCalls(filter),
+      callToRow,
+    );
   },
   count: ({ services }) => services.hooks.countRefusedCalls({}),
   async get(id, { services }) {
