@@ -1,6 +1,7 @@
-import SQLite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 
 /**
  * Every table of every package: each package's table.ts adds its own by declaration merging
@@ -12,11 +13,21 @@ export interface Database {}
 
 export type Db = Kysely<Database>;
 
-// Timestamps travel as ISO-8601 strings on both databases: SQLite has no date type and
-// compares ISO strings correctly, so PostgreSQL's Date objects are turned into the same form.
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (value) => new Date(value).toISOString());
-// count(*) is int8 on PostgreSQL; our counts fit a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+// Each driver is loaded when a URL first names its database: a process holds only the one it
+// uses (the other is megabytes of memory for nothing).
+const require = createRequire(import.meta.url);
+let pgDriver: typeof pg | undefined;
+
+function loadPg(): typeof pg {
+  if (pgDriver) return pgDriver;
+  pgDriver = require('pg') as typeof pg;
+  // Timestamps travel as ISO-8601 strings on both databases: SQLite has no date type and
+  // compares ISO strings correctly, so PostgreSQL's Date objects are turned into the same form.
+  pgDriver.types.setTypeParser(pgDriver.types.builtins.TIMESTAMPTZ, (value) => new Date(value).toISOString());
+  // count(*) is int8 on PostgreSQL; our counts fit a double.
+  pgDriver.types.setTypeParser(pgDriver.types.builtins.INT8, Number);
+  return pgDriver;
+}
 
 /** Opens a Kysely instance for `sqlite:<path>` or `postgres://...`; the caller destroys it. */
 export function createDb(url: string, options: { mustExist?: boolean } = {}): Db {
@@ -25,7 +36,7 @@ export function createDb(url: string, options: { mustExist?: boolean } = {}): Db
   }
   // A commit returns only once it is on the server's disk, whatever the server's default: a hook
   // delivery is acknowledged to its sender on its commit alone (one INSERT, no transaction around it).
-  const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c synchronous_commit=on' });
+  const pool = new (loadPg().Pool)({ connectionString: url, max: 10, options: '-c synchronous_commit=on' });
   // An idle connection the server ends (restart, failover, a dropped database) is an 'error'
   // event on the pool, which would crash the process unheard; the pool has already discarded
   // that connection and opens a fresh one for the next query.
@@ -46,7 +57,8 @@ export function poolStats(db: Db): { total: number; idle: number; waiting: numbe
 
 function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {
   const file = path.startsWith('//') ? path.slice(2) : path;
-  const database = new SQLite(file, { timeout: 5000, fileMustExist });
+  const Driver = require('better-sqlite3') as typeof SQLite;
+  const database = new Driver(file, { timeout: 5000, fileMustExist });
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   // FULL syncs the WAL on every commit: a hook delivery acknowledged to its sender must survive

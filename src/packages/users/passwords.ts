@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 
 // OWASP's argon2id recommendation. @node-rs/argon2 runs each hash on libuv's thread pool,
 // so hashing never blocks the event loop. `algorithm: 2` is Algorithm.Argon2id, a const
@@ -12,7 +12,16 @@ const PARAMS_TAG = `m=${PARAMS.memoryCost},t=${PARAMS.timeCost},p=${PARAMS.paral
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$ai18Y9TO5hJc4iaDaR3WRQ$3btRh1vP4dMfi3E+n6mvanZOJwiINLJ/S+JHQkq0UmQ';
 
 export const MIN_PASSWORD_LENGTH = 8;
-const COMMON_PASSWORDS = new Set(dictionary['passwords-common'] as string[]);
+// The list and the package around it are 7 MiB of memory that most processes never use: read
+// at the first password chosen, not at every start.
+let commonPasswords: ReadonlySet<string> | undefined;
+function isCommonPassword(lowered: string): boolean {
+  if (!commonPasswords) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common');
+    commonPasswords = new Set(dictionary['passwords-common'] as string[]);
+  }
+  return commonPasswords.has(lowered);
+}
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, PARAMS);
@@ -39,7 +48,7 @@ export function passwordWeakness(password: string, username = ''): string | unde
   if (password.trim() === '') return 'must not be only spaces';
   if (new Set(password).size === 1) return 'must not be one character repeated';
   const lowered = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lowered)) return 'is too common';
+  if (isCommonPassword(lowered)) return 'is too common';
   if (username && lowered === username.toLowerCase()) return 'must differ from the username';
   return undefined;
 }
