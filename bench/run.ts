@@ -9,99 +9,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { hooksLoad } from './lib/hooks-load.ts';
-import { bareNodeRssMiB, childPids, freePort, rssMiB, startServer } from './lib/processes.ts';
-import { BIN, benchDatabase, PASSWORD, serveEnv, USERS } from './lib/setup.ts';
-import { type Load, wrk } from './lib/wrk.ts';
-
-const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim());
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const WORKERS = list('BENCH_WORKERS', '1,2').map(Number);
-const SCENARIOS = new Set(list('BENCH_SCENARIOS', 'S1,S2,S3,S4,S5'));
-const DATABASES = list('BENCH_DATABASES', 'sqlite,postgres').filter(
-  (kind) => kind === 'sqlite' || (kind === 'postgres' && process.env.BENCH_DATABASE_URL),
-);
-const BASELINE = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
-const LOGIN_LUA = fileURLToPath(new URL('./login.lua', import.meta.url));
-
-interface Target {
-  base: string;
-  token: string;
-  cookie: string;
-  hookSecret: string;
-}
-
-interface Scenario {
-  name: string;
-  run(target: Target, seconds: number): Promise<Load>;
-}
-
-const get = (path: string, headers: (target: Target) => Record<string, string>) => (target: Target, seconds: number) =>
-  wrk({ url: target.base + path, seconds, connections: CONNECTIONS, headers: headers(target) });
-
-const scenarios: Record<string, Scenario> = {
-  S1: { name: 'S1 GET /healthz', run: get('/healthz', () => ({})) },
-  S2: {
-    name: 'S2 GET /api/v1/users/authenticated_user, bearer',
-    run: get('/api/v1/users/authenticated_user', (t) => ({ authorization: `Bearer ${t.token}` })),
-  },
-  S3: {
-    name: `S3 GET /api/v1/users/?limit=50, session, ${USERS} users`,
-    run: get('/api/v1/users/?limit=50', (t) => ({ cookie: t.cookie })),
-  },
-  S4: {
-    name: 'S4 POST /hooks/bench, Standard Webhooks (autocannon)',
-    run: (t, seconds) =>
-      hooksLoad({ base: t.base, path: '/hooks/bench', secret: t.hookSecret, seconds, connections: CONNECTIONS }),
-  },
-  S5: {
-    name: `S5 login, rotating over ${USERS} users`,
-    run: (t, seconds) =>
-      wrk({
-        url: t.base,
-        seconds,
-        connections: CONNECTIONS,
-        script: LOGIN_LUA,
-        env: { BENCH_USERS: String(USERS), BENCH_PASSWORD: PASSWORD },
-      }),
-  },
-};
-
-async function measure(scenario: Scenario, target: Target): Promise<Load> {
-  if (WARMUP > 0) await scenario.run(target, WARMUP);
-  const load = await scenario.run(target, SECONDS);
-  if (load.failures > 0) throw new Error(`${scenario.name} on ${target.base}: ${load.failures} failed requests`);
-  return load;
-}
-
-async function login(base: string): Promise<string> {
-  const response = await fetch(`${base}/api/v1/users/authenticate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'user000', password: PASSWORD }),
-  });
-  if (response.status !== 200) throw new Error(`login answered ${response.status}`);
-  return response.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0])
-    .join('; ');
-}
+import { bareNodeRssMiB, childPids, rssMiB } from './lib/processes.ts';
+import {
+  CONNECTIONS,
+  DATABASES,
+  login,
+  measure,
+  row,
+  SCENARIOS,
+  SECONDS,
+  scenarios,
+  startBaseline,
+  startServe,
+  type Target,
+  WARMUP,
+  WORKERS,
+} from './lib/scenarios.ts';
+import { benchDatabase } from './lib/setup.ts';
 
 const rows: string[] = [];
 const resources: string[] = [];
-const row = (...cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const dir = mkdtempSync(join(tmpdir(), 'endpoint-bench-logs-'));
-const baselinePort = await freePort();
-const baseline = await startServer(
-  [BASELINE, String(baselinePort)],
-  `http://127.0.0.1:${baselinePort}/`,
-  process.env,
-  join(dir, 'baseline.log'),
-);
-const baselineTarget: Target = { base: `http://127.0.0.1:${baselinePort}`, token: 'x', cookie: 'x=x', hookSecret: '' };
+const { server: baseline, target: baselineTarget } = await startBaseline(dir);
 const bareRss = await bareNodeRssMiB();
 try {
   for (const kind of DATABASES) {
@@ -110,14 +39,7 @@ try {
     baselineTarget.hookSecret = database.hookSecret;
     try {
       for (const workers of WORKERS) {
-        const port = await freePort();
-        const base = `http://127.0.0.1:${port}`;
-        const server = await startServer(
-          [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)],
-          `${base}/healthz`,
-          serveEnv(database.url),
-          join(dir, `serve-${kind}-${workers}.log`),
-        );
+        const { server, base } = await startServe(database.url, workers, join(dir, `serve-${kind}-${workers}.log`));
         try {
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const pid = server.child.pid as number;
