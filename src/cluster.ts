@@ -42,7 +42,7 @@ export interface ClusterOptions {
 export function runPrimary(options: ClusterOptions): Promise<number> {
   // The primary's few lines go out as its workers' do: pino JSON on stdout.
   const log = pino({ level: options.logLevel });
-  const handover: Handover = { setupToken: options.setupToken };
+  const handover: Handover = { setupToken: options.setupToken, workers: options.workers };
   const env = { [HANDOVER_ENV]: JSON.stringify(handover), ...askPrimaryEnv };
   const startedAt = new Map<Worker, number>();
   const listeningAt = new Map<Worker, number>();

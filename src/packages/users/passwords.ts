@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 
 // OWASP's argon2id recommendation. @node-rs/argon2 runs each hash on libuv's thread pool,
 // so hashing never blocks the event loop. `algorithm: 2` is Algorithm.Argon2id, a const
@@ -23,14 +25,24 @@ function isCommonPassword(lowered: string): boolean {
   return commonPasswords.has(lowered);
 }
 
+// Hashes at once in this process. Left to libuv's four threads, every process of a loaded server
+// hashed on four threads a core: they crowded its event loop off the CPU, and /healthz waited
+// seconds behind logins (bench/login.ts). Hashes past the limit wait their turn in order.
+const hashing = pLimit(availableParallelism());
+
+/** How many passwords this process hashes at once: its share of the machine's cores. */
+export function limitPasswordHashing(concurrency: number): void {
+  hashing.concurrency = Math.max(1, Math.floor(concurrency));
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, PARAMS);
+  return hashing(() => hash(password, PARAMS));
 }
 
 /** Checks a password against a stored hash, or against a dummy when there is none. Never throws. */
 export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
   try {
-    const ok = await verify(stored ?? DUMMY_HASH, password);
+    const ok = await hashing(() => verify(stored ?? DUMMY_HASH, password));
     return ok && stored !== undefined;
   } catch {
     return false;
