@@ -36,7 +36,12 @@ export function createDb(url: string, options: { mustExist?: boolean } = {}): Db
   }
   // A commit returns only once it is on the server's disk, whatever the server's default: a hook
   // delivery is acknowledged to its sender on its commit alone (one INSERT, no transaction around it).
-  const pool = new (loadPg().Pool)({ connectionString: url, max: 10, options: '-c synchronous_commit=on' });
+  // Appended to the URL's own `options` (a search_path, a statement_timeout), which a separate
+  // `options` setting would replace.
+  const serverOptions = [new URL(url).searchParams.get('options'), '-c synchronous_commit=on']
+    .filter(Boolean)
+    .join(' ');
+  const pool = new (loadPg().Pool)({ connectionString: url, max: 10, options: serverOptions });
   // An idle connection the server ends (restart, failover, a dropped database) is an 'error'
   // event on the pool, which would crash the process unheard; the pool has already discarded
   // that connection and opens a fresh one for the next query.
