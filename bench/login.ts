@@ -5,11 +5,21 @@
 // Target: logins/s ≥ 0.8 × the argon2id rate; /healthz p99 < 50 ms while S5 saturates the CPU.
 //   npm run build && node --import tsx bench/login.ts   (SQLite; BENCH_DATABASE_URL for PostgreSQL)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
-import { CONNECTIONS, DATABASES, row, SECONDS, scenarios, startServe, WARMUP } from './lib/scenarios.ts';
-import { benchDatabase, PASSWORD } from './lib/setup.ts';
+import {
+  CONNECTIONS,
+  DATABASES,
+  machineFacts,
+  onDatabase,
+  onServe,
+  row,
+  SECONDS,
+  scenarios,
+  WARMUP,
+} from './lib/scenarios.ts';
+import { PASSWORD } from './lib/setup.ts';
 import { wrk } from './lib/wrk.ts';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
@@ -40,10 +50,8 @@ const reference = await argon2idRate(SECONDS);
 console.error(`argon2id, ${availableParallelism()} cores: ${reference.toFixed(0)} verifications/s`);
 try {
   for (const kind of DATABASES) {
-    const database = await benchDatabase(kind === 'postgres' ? process.env.BENCH_DATABASE_URL : undefined);
-    try {
-      const { server, base } = await startServe(database.url, WORKERS, join(dir, `serve-${kind}.log`));
-      try {
+    await onDatabase(kind, (database) =>
+      onServe(database.url, WORKERS, join(dir, `serve-${kind}.log`), async (base) => {
         const target = { base, token: database.token, cookie: '', hookSecret: database.hookSecret };
         if (WARMUP > 0) await scenarios.S5.run(target, WARMUP);
         const [logins, probe] = await Promise.all([
@@ -61,23 +69,14 @@ try {
         );
         console.error(line);
         rows.push(line);
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      await database.drop();
-    }
+      }),
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`${new Date().toISOString()}; nproc ${cpus().length} (${cpus()[0]?.model}); node ${process.version}`);
-console.log(
-  `load average at the end ${loadavg()
-    .map((n) => n.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineFacts());
 console.log(`argon2id (the app's parameters), every core busy: ${reference.toFixed(0)} verifications/s`);
 console.log(
   `serve --workers ${WORKERS}; S5 on wrk -t2 -c${CONNECTIONS}, ${SECONDS} s; /healthz on wrk -t1 -c2 meanwhile\n`,

@@ -7,25 +7,26 @@
 // BENCH_CONNECTIONS (64), BENCH_WORKERS (1,2), BENCH_SCENARIOS (S1,S2,S3,S4,S5),
 // BENCH_DATABASES (sqlite,postgres: PostgreSQL only when BENCH_DATABASE_URL is set).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bareNodeRssMiB, childPids, rssMiB } from './lib/processes.ts';
 import {
+  againstBaseline,
   CONNECTIONS,
   DATABASES,
   login,
-  measure,
+  machineFacts,
+  onDatabase,
+  onServe,
   row,
   SCENARIOS,
   SECONDS,
   scenarios,
   startBaseline,
-  startServe,
   type Target,
   WARMUP,
   WORKERS,
 } from './lib/scenarios.ts';
-import { benchDatabase } from './lib/setup.ts';
 
 const rows: string[] = [];
 const resources: string[] = [];
@@ -34,13 +35,11 @@ const { server: baseline, target: baselineTarget } = await startBaseline(dir);
 const bareRss = await bareNodeRssMiB();
 try {
   for (const kind of DATABASES) {
-    const database = await benchDatabase(kind === 'postgres' ? process.env.BENCH_DATABASE_URL : undefined);
-    // The baseline ignores signatures, but S4 signs with the hook's secret either way.
-    baselineTarget.hookSecret = database.hookSecret;
-    try {
+    await onDatabase(kind, async (database) => {
+      // The baseline ignores signatures, but S4 signs with the hook's secret either way.
+      baselineTarget.hookSecret = database.hookSecret;
       for (const workers of WORKERS) {
-        const { server, base } = await startServe(database.url, workers, join(dir, `serve-${kind}-${workers}.log`));
-        try {
+        await onServe(database.url, workers, join(dir, `serve-${kind}-${workers}.log`), async (base, server) => {
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const pid = server.child.pid as number;
           const pids = workers > 1 ? [pid, ...childPids(pid)] : [pid];
@@ -62,40 +61,18 @@ try {
           };
           for (const [key, scenario] of Object.entries(scenarios)) {
             if (!SCENARIOS.has(key)) continue;
-            const reference = await measure(scenario, baselineTarget);
-            const load = await measure(scenario, target);
-            const line = row(
-              scenario.name,
-              kind,
-              workers,
-              Math.round(load.rps),
-              load.p99.toFixed(1),
-              Math.round(reference.rps),
-              reference.p99.toFixed(1),
-              `${(load.rps / reference.rps).toFixed(2)}×`,
-            );
-            console.error(line);
-            rows.push(line);
+            rows.push(await againstBaseline(scenario, target, baselineTarget, [kind, workers]));
           }
-        } finally {
-          await server.stop();
-        }
+        });
       }
-    } finally {
-      await database.drop();
-    }
+    });
   }
 } finally {
   await baseline.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`${new Date().toISOString()}; nproc ${cpus().length} (${cpus()[0]?.model}); node ${process.version}`);
-console.log(
-  `load average at the end ${loadavg()
-    .map((n) => n.toFixed(2))
-    .join(' ')}`,
-);
+console.log(machineFacts());
 console.log(`wrk -t2 -c${CONNECTIONS}, ${SECONDS} s after a ${WARMUP} s warm-up; S4 on autocannon, same connections\n`);
 console.log(row('scenario', 'db', 'workers', 'req/s', 'p99 ms', 'baseline req/s', 'baseline p99 ms', 'ratio'));
 console.log(row('---', '---', '---', '---:', '---:', '---:', '---:', '---:'));

@@ -1,11 +1,12 @@
 // Issue 11's load scenarios S1–S5, the settings every bench script shares, and the pieces each
 // needs around them: a baseline server, a logged-in session, `serve` started as deploy/ runs it.
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hooksLoad } from './hooks-load.ts';
 import { freePort, type Started, startServer } from './processes.ts';
-import { BIN, PASSWORD, serveEnv, USERS } from './setup.ts';
+import { type BenchDatabase, BIN, benchDatabase, PASSWORD, serveEnv, USERS } from './setup.ts';
 import { type Load, wrk } from './wrk.ts';
 
 export const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim());
@@ -75,6 +76,31 @@ export async function measure(scenario: Scenario, target: Target): Promise<Load>
   return load;
 }
 
+/**
+ * The scenario on the baseline, then on the target, as the cells of a results row: req/s and p99
+ * of each and their ratio. The row is also printed to stderr as it comes.
+ */
+export async function againstBaseline(
+  scenario: Scenario,
+  target: Target,
+  baseline: Target,
+  labels: (string | number)[],
+): Promise<string> {
+  const reference = await measure(scenario, baseline);
+  const load = await measure(scenario, target);
+  const line = row(
+    scenario.name,
+    ...labels,
+    Math.round(load.rps),
+    load.p99.toFixed(1),
+    Math.round(reference.rps),
+    reference.p99.toFixed(1),
+    `${(load.rps / reference.rps).toFixed(2)}×`,
+  );
+  console.error(line);
+  return line;
+}
+
 /** The session cookie of user000, logged in through the API. */
 export async function login(base: string): Promise<string> {
   const response = await fetch(`${base}/api/v1/users/authenticate`, {
@@ -129,3 +155,39 @@ export async function startServe(
 
 /** A markdown table row. */
 export const row = (...cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+
+/** Runs `work` on a fresh bench database of `kind` (setup.ts), dropped afterwards. */
+export async function onDatabase<T>(kind: string, work: (database: BenchDatabase) => Promise<T>): Promise<T> {
+  const database = await benchDatabase(kind === 'postgres' ? process.env.BENCH_DATABASE_URL : undefined);
+  try {
+    return await work(database);
+  } finally {
+    await database.drop();
+  }
+}
+
+/** Runs `work` against `serve` started as deployed (startServe), stopped afterwards. */
+export async function onServe<T>(
+  databaseUrl: string,
+  workers: number,
+  logFile: string,
+  work: (base: string, server: Started) => Promise<T>,
+): Promise<T> {
+  const { server, base } = await startServe(databaseUrl, workers, logFile);
+  try {
+    return await work(base, server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** When and on what a run was made, for the head of its results. */
+export function machineFacts(): string {
+  const load = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+  return [
+    `${new Date().toISOString()}; nproc ${cpus().length} (${cpus()[0]?.model}); node ${process.version}`,
+    `load average at the end ${load}`,
+  ].join('\n');
+}
