@@ -68,6 +68,7 @@ export function createSender(options: SenderOptions) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       return new Promise((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
         let settled = false;
         const finish = (result: Omit<SendResult, 'durationMs'>) => {
           if (settled) return;
@@ -98,7 +99,7 @@ export function createSender(options: SenderOptions) {
           },
           ...(plain && { lookup: allowedOnlyLookup }),
         });
-        const timer = setTimeout(() => {
+        timer = setTimeout(() => {
           request.destroy(new Error(`no complete answer within ${timeoutMs / 1000} s`));
         }, timeoutMs);
         request.on('error', (error) => fail(error.message || 'the request failed'));
