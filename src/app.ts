@@ -14,6 +14,7 @@ import { allowedHosts } from './core/allowed-hosts.ts';
 import { apiScope } from './core/api-scope.ts';
 import { authPlugin } from './core/auth.ts';
 import { createDb, type Db } from './core/db.ts';
+import { collectEventTypes, eventMessageSchemas } from './core/events.ts';
 import { refuseNonFiniteNumbers } from './core/finite-numbers.ts';
 import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
@@ -132,6 +133,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           session: { type: 'apiKey', in: 'cookie', name: 'endpoint_session' },
           bearer: { type: 'http', scheme: 'bearer' },
         },
+        // What subscribers receive: one message schema per event type, `event.<type>`.
+        schemas: eventMessageSchemas(collectEventTypes(packages)),
       },
     },
   });

@@ -33,6 +33,10 @@ describe('loadConfig', () => {
     ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: '::1' }],
     ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: 'https://example.com' }],
     ['ENDPOINT_ALLOWED_HOSTS', { ENDPOINT_ALLOWED_HOSTS: ' , ' }],
+    ['ENDPOINT_EVENTS_ALLOWED_NETWORKS', { ENDPOINT_EVENTS_ALLOWED_NETWORKS: '127.0.0.0/33' }],
+    ['ENDPOINT_EVENTS_RETRY_SCHEDULE', { ENDPOINT_EVENTS_RETRY_SCHEDULE: '0s,,5s' }],
+    ['ENDPOINT_EVENTS_RETRY_SCHEDULE', { ENDPOINT_EVENTS_RETRY_SCHEDULE: '5 minutes' }],
+    ['ENDPOINT_EVENTS_RETRY_SCHEDULE', { ENDPOINT_EVENTS_RETRY_SCHEDULE: Array(51).fill('1s').join(',') }],
   ];
   for (const [name, env] of bad) {
     it(`refuses ${JSON.stringify(env)} with an error naming ${name}`, () => {
@@ -42,6 +46,22 @@ describe('loadConfig', () => {
       );
     });
   }
+
+  it('reads the events retry schedule as one wait per attempt, 0s allowed, Svix-like by default', () => {
+    assert.deepEqual(
+      loadConfig({}).eventsRetryScheduleMs,
+      [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    );
+    assert.deepEqual(
+      loadConfig({ ENDPOINT_EVENTS_RETRY_SCHEDULE: '0s, 5s,5m' }).eventsRetryScheduleMs,
+      [0, 5_000, 300_000],
+    );
+    assert.deepEqual(loadConfig({}).eventsAllowedNetworks, []);
+    assert.deepEqual(loadConfig({ ENDPOINT_EVENTS_ALLOWED_NETWORKS: '127.0.0.0/8,::1' }).eventsAllowedNetworks, [
+      '127.0.0.0/8',
+      '::1',
+    ]);
+  });
 
   it('takes a trusted proxy as a flag, a hop count or addresses', () => {
     assert.equal(loadConfig({ ENDPOINT_TRUST_PROXY: 'true' }).trustProxy, true);

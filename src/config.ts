@@ -43,6 +43,10 @@ export interface Config {
   auditRetentionMs: number;
   /** How long calls a hook refused are kept for its administrators to see. */
   refusedRetentionMs: number;
+  /** CIDRs outbound events may reach though they are not public (loopback, private); plain http only to these. */
+  eventsAllowedNetworks: readonly string[];
+  /** The wait before each attempt to send an event message, first attempt first; one entry per attempt. */
+  eventsRetryScheduleMs: readonly number[];
 }
 
 export class ConfigError extends Error {}
@@ -98,6 +102,8 @@ export function loadConfig(env: Env = process.env): Config {
     hookRateLimit: integer(env, 'ENDPOINT_HOOK_RATE_LIMIT', 1200, 1, 1_000_000),
     auditRetentionMs: duration(env, 'ENDPOINT_AUDIT_RETENTION', '365d'),
     refusedRetentionMs: duration(env, 'ENDPOINT_REFUSED_RETENTION', '7d'),
+    eventsAllowedNetworks: addresses(env, 'ENDPOINT_EVENTS_ALLOWED_NETWORKS', []),
+    eventsRetryScheduleMs: schedule(env, 'ENDPOINT_EVENTS_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h'),
   };
 }
 
@@ -194,6 +200,22 @@ function duration(env: Env, name: string, fallback: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) fail(name, `must be a duration such as 30s, 30m, 8h or 90d, got "${value}"`);
   return ms;
+}
+
+// Svix's schedule by default: at once, then backing off to 10 hours, about 28 hours in all.
+const MAX_SCHEDULE_ENTRIES = 50;
+
+function schedule(env: Env, name: string, fallback: string): number[] {
+  const value = env[name] || fallback;
+  const entries = value.split(',').map((entry) => entry.trim());
+  const delays = entries.map((entry) => (/^0+[smhd]$/.test(entry) ? 0 : parseDuration(entry)));
+  if (entries.length > MAX_SCHEDULE_ENTRIES || delays.some((delay) => delay === undefined)) {
+    fail(
+      name,
+      `must be a comma list of at most ${MAX_SCHEDULE_ENTRIES} durations such as 0s,5s,5m,30m, got "${value}"`,
+    );
+  }
+  return delays as number[];
 }
 
 function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {

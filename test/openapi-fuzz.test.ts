@@ -23,6 +23,8 @@ import { adminNobodyAnonymous, createUser, OPERATOR, PASSWORD } from './helpers/
 const SEED = Number(process.env.ENDPOINT_TEST_SEED ?? 20261129);
 const BODY_LIMIT = 8192;
 const HOOK = 'victim-hook';
+// Nothing listens there: messages to it fail at once, and the subscription stays.
+const RECEIVER = 'http://127.0.0.1:9/fuzz';
 
 // Domain strings the schemas cannot tell the generator: they reach past the schema into the
 // service (known handlers, declared codenames, durations, the admin's own credentials).
@@ -40,6 +42,9 @@ const KNOWN_GOOD_BODIES: Record<string, Record<string, unknown>> = {
   'POST /api/v1/hooks': { name: 'fuzzed-hook', handler: 'inbox', verify: 'standard' },
   'PATCH /api/v1/hooks/{name}': { handler: 'inbox', path: '/legacy/fuzzed' },
   'POST /api/v1/hooks/{name}/rotate-secret': { overlap: '1h' },
+  'POST /api/v1/subscriptions': { url: RECEIVER, event_types: ['user.created'], description: 'fuzzed' },
+  'PATCH /api/v1/subscriptions/{id}': { description: 'changed', event_types: ['*'] },
+  'POST /api/v1/subscriptions/{id}/rotate-secret': { overlap: '1h' },
 };
 
 // Reads before writes, deletions after, logging out and in last: the admin keeps a session and
@@ -67,6 +72,8 @@ interface Fixtures {
   groupId: number;
   tokenId: number;
   deliveryId: number;
+  subscriptionId: number;
+  messageId: number;
 }
 
 function operations(document: JsonSchema): Operation[] {
@@ -108,7 +115,19 @@ async function ensureFixtures(server: TestServer): Promise<Fixtures> {
     .select('id')
     .where('hook_id', '=', hook.id)
     .executeTakeFirstOrThrow();
-  return { userId: user.id, groupId: group.id, tokenId: token.id, deliveryId: delivery.id };
+  const { subscriptions } = server.app;
+  const existing = (await subscriptions.list({ limit: 1, offset: 0 })).items.find((item) => item.enabled);
+  const subscription =
+    existing ?? (await subscriptions.create(OPERATOR, { url: RECEIVER, event_types: ['*'], description: 'victim' }));
+  const message = await subscriptions.test(OPERATOR, subscription.id, 'all');
+  return {
+    userId: user.id,
+    groupId: group.id,
+    tokenId: token.id,
+    deliveryId: delivery.id,
+    subscriptionId: subscription.id,
+    messageId: message.id,
+  };
 }
 
 /** The fixture a path parameter names: `{id}` by the collection it is in. */
@@ -122,6 +141,8 @@ function fixtureValue(op: Operation, name: string, fixtures: Fixtures): string {
     groups: fixtures.groupId,
     tokens: fixtures.tokenId,
     deliveries: fixtures.deliveryId,
+    subscriptions: fixtures.subscriptionId,
+    messages: fixtures.messageId,
   };
   assert.ok(ids[collection], `no fixture for {${name}} in ${op.key}`);
   return String(ids[collection]);
@@ -251,7 +272,9 @@ async function breach(
 
 describe('the API against its OpenAPI document', () => {
   it('answers generated valid and invalid input to every operation only as documented, never with a 5xx', async (t) => {
-    const server = await startTestServer(t, { env: { ENDPOINT_BODY_LIMIT: String(BODY_LIMIT) } });
+    const server = await startTestServer(t, {
+      env: { ENDPOINT_BODY_LIMIT: String(BODY_LIMIT), ENDPOINT_EVENTS_ALLOWED_NETWORKS: '127.0.0.0/8' },
+    });
     // Boundary ids (1) point at rows no caller depends on.
     await createUser(server.app, 'first');
     await server.app.users.createGroup(OPERATOR, { name: 'first' });

@@ -27,12 +27,17 @@ export const OPERATOR: Actor = Object.freeze({ kind: 'operator', from: 'cli' });
 
 /**
  * Who the audit trail names: an actor, a user who just proved who they are (a login, a logout),
- * or nobody known (a failed login). Every `Actor` is one.
+ * nobody known (a failed login), or the server itself acting on a rule (an event subscription
+ * disabled after failing for days). Every `Actor` is one.
  */
 export type TrailActor =
   | { kind: 'operator'; from: 'cli' | 'setup'; address?: string }
   | { kind: 'user'; userId: number; username: string; tokenId?: number; address?: string }
-  | { kind: 'anonymous'; address?: string };
+  | { kind: 'anonymous'; address?: string }
+  | { kind: 'system'; address?: undefined };
+
+/** The server acting on its own rules, as the audit trail names it. */
+export const SYSTEM: TrailActor = Object.freeze({ kind: 'system' });
 
 /**
  * The logged-in caller as the services' rules and the audit trail see them: who they are, the

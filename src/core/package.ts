@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { AdminModel } from './admin.ts';
 import type { Db } from './db.ts';
+import type { EventType } from './events.ts';
 import type { HookHandler } from './hook-handlers.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   permissions: ReadonlyMap<string, string>;
   /** Every hook handler the installed packages offer, by name. */
   handlers: ReadonlyMap<string, HookHandler>;
+  /** Every outbound event type the installed packages declare, by name (core/events.ts). */
+  eventTypes: ReadonlyMap<string, EventType>;
   /** ENDPOINT_SECRET_KEY (or dev-server's); throws a clear error when there is none, so call it only when needed. */
   secretKey(): string;
   /** Shared counters across processes: set in a server with ENDPOINT_REDIS_URL, never in the CLI. */
@@ -59,7 +62,8 @@ export interface CliContext {
  * raw body it verifies). `admin` lists the models the admin serves for it (see core/admin.ts);
  * pages of its own under /admin/<package>/... (a console, a secret shown once) go in its `pages`
  * plugin, rendered with the admin's layout through `renderAdminPage` from packages/admin. The
- * outbound event types a package offers join here as `events` when that package arrives.
+ * outbound event types a package emits are its `events` (core/events.ts); the events package
+ * delivers them to subscribers.
  */
 export interface EndpointPackage<S extends object = object, Deps extends ServiceDeps = ServiceDeps> {
   name: string;
@@ -79,6 +83,8 @@ export interface EndpointPackage<S extends object = object, Deps extends Service
   commands?: (program: Command, context: CliContext) => void;
   /** The models the admin serves for this package, in the order its index lists them. */
   admin?: readonly AdminModel[];
+  /** The outbound event types this package emits, by name (`user.created`); see core/events.ts. */
+  events?: Record<string, EventType>;
 }
 
 /** Any package, whatever its services and the services it depends on. */

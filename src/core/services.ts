@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Db } from './db.ts';
+import { collectEventTypes } from './events.ts';
 import { type AnyPackage, collectHandlers, collectPermissions, type ServiceDeps, type Services } from './package.ts';
 
 /** What the process starting the services has: the rest of `ServiceDeps` comes from the packages. */
@@ -46,6 +47,7 @@ export function createServices(packages: readonly AnyPackage[], inputs: ServiceI
     now: inputs.now ?? (() => new Date()),
     permissions: collectPermissions(packages),
     handlers: collectHandlers(packages),
+    eventTypes: collectEventTypes(packages),
     redis: inputs.redis,
     secretKey:
       inputs.secretKey ??

@@ -2,6 +2,8 @@
 // package comes before those whose services use it.
 export const packages = [
   (await import('./audit/index.ts')).default,
+  // Right after audit: every package that changes something emits its events through it.
+  (await import('./events/index.ts')).default,
   (await import('./users/index.ts')).default,
   (await import('./tokens/index.ts')).default,
   (await import('./public/index.ts')).default,

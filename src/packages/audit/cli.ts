@@ -53,7 +53,7 @@ export function registerCommands(program: Command, context: CliContext): void {
           entry.at,
           entry.actor.kind === 'user'
             ? entry.actor.username
-            : `(${entry.actor.kind === 'operator' ? entry.actor.username : 'anonymous'})`,
+            : `(${entry.actor.kind === 'anonymous' ? 'anonymous' : entry.actor.username})`,
           entry.actor.token_id === null ? '' : `token:${entry.actor.token_id}`,
           entry.address ?? '',
           entry.action,

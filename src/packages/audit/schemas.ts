@@ -7,9 +7,13 @@ export const AuditEntrySchema = Type.Object({
   id: IdSchema,
   at: TimestampSchema,
   actor: Type.Object({
-    kind: Type.Union([Type.Literal('user'), Type.Literal('operator'), Type.Literal('anonymous')], {
-      description: 'operator: the CLI or the setup page; anonymous: nobody logged in (a failed login)',
-    }),
+    kind: Type.Union(
+      [Type.Literal('user'), Type.Literal('operator'), Type.Literal('anonymous'), Type.Literal('system')],
+      {
+        description:
+          'operator: the CLI or the setup page; anonymous: nobody logged in (a failed login); system: the server on its own rules',
+      },
+    ),
     user_id: Type.Union([IdSchema, Type.Null()], { description: 'Kept after the user is deleted' }),
     username: Type.String({ description: 'The name at the time; `cli` or `setup` for the operator' }),
     token_id: Type.Union([IdSchema, Type.Null()], { description: 'The API token the user called with' }),

@@ -44,6 +44,8 @@ function actorColumns(actor: TrailActor) {
       };
     case 'operator':
       return { actor_kind: actor.kind, actor_user_id: null, actor_username: actor.from, actor_token_id: null };
+    case 'system':
+      return { actor_kind: actor.kind, actor_user_id: null, actor_username: 'system', actor_token_id: null };
     default:
       return { actor_kind: actor.kind, actor_user_id: null, actor_username: '', actor_token_id: null };
   }

@@ -1,6 +1,6 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 
-export type AuditActorKind = 'user' | 'operator' | 'anonymous';
+export type AuditActorKind = 'user' | 'operator' | 'anonymous' | 'system';
 
 export interface AuditEntryTable {
   id: Generated<number>;

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { EventsService } from '../events/index.ts';
 import type { TokensService } from '../tokens/index.ts';
 import { type UsersService, userPrincipal } from '../users/index.ts';
 import { hooksAdmin } from './admin.ts';
 import { adminPages } from './admin-pages.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
+import { hooksEventTypes } from './events.ts';
 import { inboxHandler } from './handlers.ts';
 import './metrics.ts';
 import { receiveRoutes } from './receive-routes.ts';
@@ -15,7 +17,12 @@ import { createSecretBox, type SecretBox } from './secret-box.ts';
 import { createHooksService } from './service.ts';
 import { createDeliveryWorker } from './worker.ts';
 
-type Deps = ServiceDeps & { audit: AuditService; users: UsersService; tokens: TokensService };
+// What the events package shares: sealing secrets at rest, their rotation, and Standard Webhooks secrets.
+export { createSecretBox, type SecretBox, SecretBoxError } from './secret-box.ts';
+export { liveSecrets, parseSecrets, rotateSecrets, type SealedSecret, serializeSecrets } from './secret-list.ts';
+export { generateStandardSecret, standardSecretKey } from './verify/standard.ts';
+
+type Deps = ServiceDeps & { audit: AuditService; events: EventsService; users: UsersService; tokens: TokensService };
 
 /**
  * Whether an API token may call `token` hooks: its scopes and its owner's permissions, read now,
@@ -49,6 +56,7 @@ function services(deps: Deps) {
     handlers,
     servicesOver: deps.servicesOver,
     log: log.child({ component: 'hook-worker' }),
+    emit: deps.events.emit,
     maxAttempts: config.hookMaxAttempts,
     retryBaseMs: config.hookRetryBaseMs,
     leaseMs: config.hookLeaseMs,
@@ -99,7 +107,7 @@ async function plugin(app: FastifyInstance): Promise<void> {
 
 export default definePackage({
   name: 'hooks',
-  dependsOn: ['audit', 'users', 'tokens'],
+  dependsOn: ['audit', 'events', 'users', 'tokens'],
   migrations: new URL('./migrations/', import.meta.url),
   permissions: {
     'hooks.view': 'See hooks and their stored deliveries',
@@ -108,6 +116,7 @@ export default definePackage({
     'hooks.delete': 'Delete hooks and their deliveries',
     'hooks.call': 'Call hooks verified by token (a scope for the API tokens of remote services)',
   },
+  events: hooksEventTypes,
   services,
   plugin,
   api: apiRoutes,

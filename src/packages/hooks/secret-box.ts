@@ -20,10 +20,14 @@ export interface SecretBox {
   open(sealed: string): string;
 }
 
-export function createSecretBox(secretKey: string): SecretBox {
+/**
+ * A box sealing under a key derived from `secretKey` for `label`: another package's secrets (the
+ * events package's subscription secrets) take a label of their own, so no key serves two uses.
+ */
+export function createSecretBox(secretKey: string, label: string = KEY_LABEL): SecretBox {
   if (secretKey === '') throw new SecretBoxError('a secret key is required to seal hook secrets');
   // ENDPOINT_SECRET_KEY is already high-entropy, so HKDF needs no salt to extract from it.
-  const key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), KEY_LABEL, 32));
+  const key = Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), label, 32));
   // The version is authenticated too, so a sealed value cannot be passed off as another format's.
   const aad = Buffer.from(VERSION);
 

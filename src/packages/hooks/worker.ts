@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ControlledTransaction } from 'kysely';
 import { type Database, type Db, nowIso } from '../../core/db.ts';
+import type { Emit } from '../../core/events.ts';
 import type { HandledDelivery, HandlerContext, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
 import { deliveriesFailed, deliveriesProcessed } from '../../core/metrics.ts';
 import type { Services } from '../../core/package.ts';
@@ -11,6 +12,8 @@ export interface DeliveryWorkerOptions {
   /** Every package's services over a handler's transaction (ServiceDeps.servicesOver). */
   servicesOver: (db: Db) => Services;
   log: FastifyBaseLogger;
+  /** Writes `hook.delivery.failed` in the transaction that marks a delivery failed. */
+  emit: Emit;
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
@@ -63,7 +66,7 @@ function toHandled(delivery: ClaimedDelivery): HandledDelivery {
  * polls for the rest (other processes' deliveries, retries falling due).
  */
 export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
-  const { handlers, servicesOver, log, maxAttempts, retryBaseMs, leaseMs, pollMs } = options;
+  const { handlers, servicesOver, log, emit, maxAttempts, retryBaseMs, leaseMs, pollMs } = options;
   // Each claim and each batch's run is a commit (an fsync that blocks the event loop on SQLite):
   // batches large enough to keep up with ingest at a few commits a second, bounded so one run's
   // transaction stays short.
@@ -106,6 +109,15 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
     const recorded = await finishAttempt(point, attempt);
     // Fenced: another worker owns the delivery now, and its run is the one whose writes count.
     if (!recorded) await point.rollbackToSavepoint(SAVEPOINT).execute();
+    else if (status === 'failed') {
+      await emit(point, 'hook.delivery.failed', {
+        id: delivery.id,
+        hook: delivery.hook,
+        external_id: delivery.external_id,
+        attempts: delivery.attempts,
+        error,
+      });
+    }
     await point.releaseSavepoint(SAVEPOINT).execute();
     return { attempt, reply, recorded };
   }

@@ -1,5 +1,6 @@
 import { definePackage } from '../../core/package.ts';
 import { linkAdmin } from './admin.ts';
+import { linksEventTypes } from './events.ts';
 import { pageRoutes } from './page-routes.ts';
 import { twilioSmsHandler } from './twilio-sms-handler.ts';
 
@@ -10,4 +11,5 @@ export default definePackage({
   permissions: { 'links.view': 'See the link archive in the admin' },
   hooks: { 'links.twilio-sms': twilioSmsHandler },
   admin: [linkAdmin],
+  events: linksEventTypes,
 });

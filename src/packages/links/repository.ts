@@ -3,13 +3,14 @@ import type { Db } from '../../core/db.ts';
 import { type Page, selectPage } from '../../core/paging.ts';
 import type { LinkRow, NewLinkRow } from './table.ts';
 
-/** Stores the links, skipping any this delivery already archived. */
-export async function insertLinksOnce(db: Db, rows: NewLinkRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db
+/** Stores the links, skipping any this delivery already archived; answers those stored now. */
+export async function insertLinksOnce(db: Db, rows: NewLinkRow[]): Promise<LinkRow[]> {
+  if (rows.length === 0) return [];
+  return db
     .insertInto('links')
     .values(rows)
     .onConflict((conflict) => conflict.columns(['delivery_id', 'url']).doNothing())
+    .returningAll()
     .execute();
 }
 

@@ -27,13 +27,18 @@ function linkRowToLink(row: LinkRow): Link {
 
 /**
  * Archives the links in a message with its sender masked, each once however often the message
- * is handled; answers them all, archived now or on an earlier run, so every run answers alike.
+ * is handled; answers them all, archived now or on an earlier run, so every run answers alike,
+ * and the links archived by this run, whose `link.saved` events it writes.
  */
-export async function archiveMessage(db: Db, message: Message, now = new Date()): Promise<string[]> {
+export async function archiveMessage(
+  db: Db,
+  message: Message,
+  now = new Date(),
+): Promise<{ urls: string[]; saved: Link[] }> {
   const urls = extractUrls(message.text);
   const sender = maskSender(message.sender);
   const createdAt = nowIso(now);
-  await repository.insertLinksOnce(
+  const saved = await repository.insertLinksOnce(
     db,
     urls.map((url) => ({
       delivery_id: message.deliveryId,
@@ -43,7 +48,7 @@ export async function archiveMessage(db: Db, message: Message, now = new Date())
       created_at: createdAt,
     })),
   );
-  return urls;
+  return { urls, saved: saved.map(linkRowToLink) };
 }
 
 /** Archived links whose URL contains `search` in any case (all for ''), newest message first. */

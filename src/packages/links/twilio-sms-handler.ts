@@ -24,14 +24,23 @@ function readSms(delivery: HandledDelivery): Message | undefined {
 export const twilioSmsHandler: HookHandler = {
   description: 'archive the links of a Twilio SMS; answer how many were saved',
   inline: { fallback: twiml() },
-  async handle(delivery, { db, log }) {
+  async handle(delivery, { db, log, services }) {
     const message = readSms(delivery);
     // Not an SMS (a voice call, a test post): retrying cannot change that, so it is answered, not thrown.
     if (message === undefined) {
       log.info({ delivery: delivery.id, hook: delivery.hook }, 'not a Twilio SMS: no Body field');
       return twiml(savedText(0));
     }
-    const urls = await archiveMessage(db, message);
+    const { urls, saved } = await archiveMessage(db, message);
+    for (const link of saved) {
+      await services.events.emit(db, 'link.saved', {
+        id: link.id,
+        url: link.url,
+        sender: link.sender,
+        received_at: link.receivedAt,
+        delivery_id: delivery.id,
+      });
+    }
     return twiml(savedText(urls.length));
   },
 };

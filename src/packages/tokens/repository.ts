@@ -89,6 +89,17 @@ export async function revokeToken(db: Db, id: number, revokedAt: string): Promis
 }
 
 /** Marks every token of the user not yet revoked as revoked; the number it marked. */
+/** A user's tokens not revoked, by id. */
+export function liveTokensOf(db: Db, userId: number): Promise<{ id: number; name: string }[]> {
+  return db
+    .selectFrom('api_tokens')
+    .select(['id', 'name'])
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
 export async function revokeUserTokens(db: Db, userId: number, revokedAt: string): Promise<number> {
   const result = await db
     .updateTable('api_tokens')

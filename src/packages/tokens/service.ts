@@ -5,6 +5,7 @@ import { parseDuration } from '../../core/duration.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import { sha256Hex } from '../../core/secrets.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { EventsService } from '../events/index.ts';
 import type { UsersService } from '../users/index.ts';
 import {
   BadExpiryError,
@@ -40,6 +41,8 @@ export type TokenOwners = Pick<UsersService, 'permissions' | 'access' | 'getUser
 export interface TokensServiceOptions {
   users: TokenOwners;
   audit: AuditService;
+  /** The outbox: each change's event is written in the change's transaction. */
+  events: EventsService;
   now?: () => Date;
 }
 
@@ -67,7 +70,7 @@ export function tokenRowToToken(row: TokenWithOwner): ApiToken {
 }
 
 export function createTokensService(db: Db, options: TokensServiceOptions) {
-  const { users, audit } = options;
+  const { users, audit, events } = options;
   const now = options.now ?? (() => new Date());
 
   /** The requested scopes, sorted and without repeats, once each is declared and held by the owner. */
@@ -111,6 +114,13 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
           action: 'token.created',
           target: `token:${inserted.id}`,
           summary: { token_id: inserted.id, name: inserted.name, owner_id: userId, scopes, expires_at: expiresAt },
+        });
+        await events.emit(trx, 'token.created', {
+          id: inserted.id,
+          name: inserted.name,
+          owner_id: userId,
+          scopes,
+          expires_at: expiresAt,
         });
         return inserted;
       });
@@ -156,6 +166,7 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
           target: `token:${id}`,
           summary: { token_id: id, name: row.name, owner_id: row.user_id, owner: row.username },
         });
+        await events.emit(trx, 'token.revoked', { id, name: row.name, owner_id: row.user_id });
       });
       return tokenRowToToken(row);
     },
@@ -166,7 +177,11 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
      */
     async revokeAllOf(actor: Actor, userId: number): Promise<number> {
       return inTransaction(db, async (trx) => {
+        const revoking = await repo.liveTokensOf(trx, userId);
         const revoked = await repo.revokeUserTokens(trx, userId, nowIso(now()));
+        for (const token of revoking) {
+          await events.emit(trx, 'token.revoked', { id: token.id, name: token.name, owner_id: userId });
+        }
         if (revoked > 0) {
           await audit.record(trx, actor, {
             action: 'token.revoked_all',

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { EventsService } from '../events/index.ts';
 import { userAdmin } from './admin.ts';
 import { apiRoutes } from './api-routes.ts';
 import { registerCommands } from './cli.ts';
+import { usersEventTypes } from './events.ts';
 import { groupAdmin } from './group-admin.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -12,7 +14,15 @@ import { sessionAuth } from './session-auth.ts';
 import { createSessionService } from './sessions.ts';
 
 /** The users package's services, for the server, its commands and the tests alike. */
-function services({ db, config, now, permissions, redis, audit }: ServiceDeps & { audit: AuditService }) {
+function services({
+  db,
+  config,
+  now,
+  permissions,
+  redis,
+  audit,
+  events,
+}: ServiceDeps & { audit: AuditService; events: EventsService }) {
   const throttle = createLoginThrottle({
     maxFailuresPerAccountAddress: config.loginMaxFailuresPerAccountAddress,
     maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
@@ -21,7 +31,7 @@ function services({ db, config, now, permissions, redis, audit }: ServiceDeps & 
     redis,
   });
   return {
-    users: createUsersService(db, { permissions, audit, throttle, now }),
+    users: createUsersService(db, { permissions, audit, events, throttle, now }),
     sessions: createSessionService(db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs, audit, now }),
   };
 }
@@ -52,7 +62,7 @@ export { userPrincipal } from './session-auth.ts';
 
 export default definePackage({
   name: 'users',
-  dependsOn: ['audit'],
+  dependsOn: ['audit', 'events'],
   migrations: new URL('./migrations/', import.meta.url),
   permissions: {
     'users.view': 'See every user',
@@ -64,6 +74,7 @@ export default definePackage({
     'groups.change': 'Rename groups, change members and grant or revoke permissions',
     'groups.delete': 'Delete groups',
   },
+  events: usersEventTypes,
   services,
   plugin,
   api: apiRoutes,

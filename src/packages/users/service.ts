@@ -3,6 +3,7 @@ import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../
 import { loginFailures } from '../../core/metrics.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { EventsService } from '../events/index.ts';
 import { type Actor, ADMIN_GROUP, createAuthority } from './authority.ts';
 import {
   GroupNameTakenError,
@@ -13,6 +14,7 @@ import {
   UsernameTakenError,
   WeakPasswordError,
 } from './errors.ts';
+import { userData } from './events.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, needsRehash, passwordWeakness, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
@@ -64,6 +66,8 @@ function changedFields<T extends Record<string, unknown>>(before: T, after: T) {
 export interface UsersServiceOptions {
   permissions: ReadonlyMap<string, string>;
   audit: AuditService;
+  /** The outbox: each change's event is written in the change's transaction. */
+  events: EventsService;
   throttle?: LoginThrottle;
   now?: () => Date;
 }
@@ -80,7 +84,7 @@ export interface PasswordPolicy {
 export function createUsersService(db: Db, options: UsersServiceOptions) {
   const now = options.now ?? (() => new Date());
   const authority = createAuthority(options.permissions);
-  const { audit } = options;
+  const { audit, events } = options;
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -140,7 +144,10 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       await authority.assertMayChange(trx, actor, user);
       await authority.assertMayGive(trx, actor, group);
       const added = await repo.insertMembership(trx, userId, groupId);
-      if (added) await audit.record(trx, actor, membershipEvent('membership.added', group, user));
+      if (added) {
+        await audit.record(trx, actor, membershipEvent('membership.added', group, user));
+        await events.emit(trx, 'group.member_added', membershipData(group, user));
+      }
       return added;
     });
   }
@@ -156,7 +163,10 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
         await authority.assertKeepsAnAdmin(trx, actor, user, `removed from group "${ADMIN_GROUP}"`);
       }
       const removed = await repo.deleteMembership(trx, userId, groupId);
-      if (removed) await audit.record(trx, actor, membershipEvent('membership.removed', group, user));
+      if (removed) {
+        await audit.record(trx, actor, membershipEvent('membership.removed', group, user));
+        await events.emit(trx, 'group.member_removed', membershipData(group, user));
+      }
       return removed;
     });
   }
@@ -193,6 +203,10 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     };
   }
 
+  function membershipData(group: GroupRow, user: UserRow) {
+    return { group: { id: group.id, name: group.name }, user: { id: user.id, username: user.username } };
+  }
+
   function permissionEvent(action: string, group: GroupRow, codename: string) {
     return { action, target: `group:${group.name}`, summary: { group_id: group.id, permission: codename } };
   }
@@ -223,6 +237,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
             target: `user:${inserted.id}`,
             summary: { after: userFields(inserted) },
           });
+          await events.emit(trx, 'user.created', userData(inserted));
           return inserted;
         });
         return userRowToUser(row, []);
@@ -291,6 +306,8 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
             target: `user:${id}`,
             summary: { before, after, ...(passwordHash !== undefined && { password: 'changed' }) },
           });
+          const changed = [...Object.keys(after), ...(passwordHash !== undefined ? ['password'] : [])];
+          await events.emit(trx, 'user.updated', { ...userData(updated), changed });
         }
         if (changes.active === false) await deleteUserSessions(trx, id);
         else if (changes.password !== undefined) await deleteUserSessions(trx, id, policy.keepSessionHash);
@@ -329,6 +346,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
           target: `user:${id}`,
           summary: { before: userFields(target) },
         });
+        await events.emit(trx, 'user.deleted', { id, username: target.username });
       });
     },
 
