@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { authEpochReader } from '../../core/auth-epoch.ts';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
 import { userAdmin } from './admin.ts';
@@ -20,9 +21,17 @@ function services({ db, config, now, permissions, redis, audit }: ServiceDeps & 
     lockoutMs: config.loginLockoutMs,
     redis,
   });
+  // One reader for the process's caches of sessions, tokens (through `users`) and access.
+  const authEpoch = authEpochReader(db);
   return {
-    users: createUsersService(db, { permissions, audit, throttle, now }),
-    sessions: createSessionService(db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs, audit, now }),
+    users: createUsersService(db, { permissions, audit, throttle, authEpoch, now }),
+    sessions: createSessionService(db, {
+      idleMs: config.sessionIdleMs,
+      maxAgeMs: config.sessionMaxAgeMs,
+      audit,
+      authEpoch,
+      now,
+    }),
   };
 }
 
@@ -47,7 +56,7 @@ async function plugin(app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => clearInterval(purge));
 }
 
-export type { UsersService } from './service.ts';
+export type { Access, UsersService } from './service.ts';
 export { userPrincipal } from './session-auth.ts';
 
 export default definePackage({

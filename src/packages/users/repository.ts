@@ -10,6 +10,22 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** A user and their group names (sorted) in one query, one row per group: the hot "who am I" read. */
+export async function findUserWithGroups(db: Db, id: number): Promise<{ row: UserRow; groups: string[] } | undefined> {
+  const rows = await db
+    .selectFrom('users')
+    .leftJoin('user_groups', 'user_groups.user_id', 'users.id')
+    .leftJoin('groups', 'groups.id', 'user_groups.group_id')
+    .selectAll('users')
+    .select('groups.name as group_name')
+    .where('users.id', '=', id)
+    .orderBy('groups.name')
+    .execute();
+  if (rows.length === 0) return undefined;
+  const { group_name: _, ...row } = rows[0];
+  return { row, groups: rows.flatMap((each) => (each.group_name === null ? [] : [each.group_name])) };
+}
+
 /** Case- and Unicode-form-insensitive, served by the unique index on username_key. */
 export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();

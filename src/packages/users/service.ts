@@ -1,4 +1,5 @@
 import type { TrailActor } from '../../core/actor.ts';
+import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
 import { loginFailures } from '../../core/metrics.ts';
 import type { Page, Paged } from '../../core/paging.ts';
@@ -65,8 +66,19 @@ export interface UsersServiceOptions {
   permissions: ReadonlyMap<string, string>;
   audit: AuditService;
   throttle?: LoginThrottle;
+  /** Reads the auth epoch the cache of users' groups and permissions is kept at. */
+  authEpoch?: () => Promise<AuthEpoch>;
   now?: () => Date;
 }
+
+/** A user's group names and permission codenames, as a request reads them. */
+export interface Access {
+  readonly groups: readonly string[];
+  readonly permissions: ReadonlySet<string>;
+}
+
+// One entry per user active at once; a full cache starts over.
+const CACHED_ACCESS = 10_000;
 
 /** Passwords from the CLI may be weak (the original's `--password 1234` flow); never from the web. */
 export interface PasswordPolicy {
@@ -81,6 +93,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   const now = options.now ?? (() => new Date());
   const authority = createAuthority(options.permissions);
   const { audit } = options;
+  const accessCache = new EpochCache<number, Access>(CACHED_ACCESS);
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -234,7 +247,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     },
 
     async getUser(id: number): Promise<User> {
-      return toUser(await userById(id));
+      const found = await repo.findUserWithGroups(db, id);
+      if (!found) throw new UserNotFoundError();
+      return userRowToUser(found.row, found.groups);
     },
 
     async getUserByUsername(username: string): Promise<User> {
@@ -378,6 +393,23 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     /** Group names and permission codenames of a user; the admin group holds them all. */
     async access(userId: number): Promise<{ groups: string[]; permissions: Set<string> }> {
       return authority.access(db, userId);
+    },
+
+    /** Reads the auth epoch: what a request's cached answers must have been kept at (see core/auth-epoch.ts). */
+    authEpoch(): Promise<AuthEpoch> {
+      return options.authEpoch?.() ?? Promise.resolve(undefined);
+    },
+
+    /**
+     * As `access`, answered from the process's cache while the auth epoch the request read stays
+     * put: every change to memberships, grants, groups or the user moves it, in every process.
+     */
+    async accessAt(epoch: AuthEpoch, userId: number): Promise<Access> {
+      const cached = accessCache.get(epoch, userId);
+      if (cached) return cached;
+      const access = await authority.access(db, userId);
+      accessCache.set(epoch, userId, access);
+      return access;
     },
 
     async createGroup(actor: Actor, input: NewGroup): Promise<Group> {
