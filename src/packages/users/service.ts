@@ -19,12 +19,12 @@ import { hashPassword, needsRehash, passwordWeakness, verifyPassword } from './p
 import * as repo from './repository.ts';
 import type { Group, GroupChanges, NewGroup, NewUser, User, UserChanges } from './schemas.ts';
 import { deleteUserSessions } from './session-repository.ts';
-import type { GroupRow, UserRow } from './table.ts';
+import type { GroupRow, UserFieldsRow, UserRow } from './table.ts';
 import { usernameKey } from './username-key.ts';
 
 export { type Actor, ADMIN_GROUP, OPERATOR } from './authority.ts';
 
-export function userRowToUser(row: UserRow, groups: string[]): User {
+export function userRowToUser(row: UserFieldsRow, groups: string[]): User {
   return {
     id: row.id,
     username: row.username,
@@ -101,7 +101,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   }
 
   /** Users with their group names, in one query for the whole list. */
-  async function toUsers(rows: UserRow[]): Promise<User[]> {
+  async function toUsers(rows: UserFieldsRow[]): Promise<User[]> {
     const groups = await repo.groupNamesByUser(
       db,
       rows.map((row) => row.id),
@@ -109,7 +109,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     return rows.map((row) => userRowToUser(row, groups.get(row.id) ?? []));
   }
 
-  async function toUser(row: UserRow): Promise<User> {
+  async function toUser(row: UserFieldsRow): Promise<User> {
     return (await toUsers([row]))[0];
   }
 
