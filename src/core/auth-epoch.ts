@@ -12,7 +12,8 @@ const READ = 'select value from auth_epoch where id = 1';
 /**
  * Reads the `auth_epoch` counter (see the users package's migration: database triggers move it,
  * in the same transaction, on every change that could make a cached answer wrong). SQLite: one
- * prepared statement on the process's handle, microseconds; PostgreSQL: one tiny named query.
+ * prepared statement on the process's handle, microseconds; PostgreSQL: one tiny named query,
+ * shared by the requests that asked in the same event-loop turn.
  * Over a transaction it answers undefined, so services built over one cache nothing.
  */
 export function authEpochReader(db: Db): () => Promise<AuthEpoch> {
@@ -31,9 +32,16 @@ export function authEpochReader(db: Db): () => Promise<AuthEpoch> {
   }
   if (connection?.kind === 'postgres') {
     const query = { name: 'auth_epoch', text: READ };
-    return async () => {
-      const { rows } = await connection.pool.query<{ value: number }>(query);
-      return rows[0]?.value;
+    // Requests arriving in one turn of the event loop share one read, sent after the last of them
+    // arrived: it sees every change committed before any of them, as a read of its own would.
+    let batch: Promise<AuthEpoch> | undefined;
+    return () => {
+      batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        batch = undefined;
+        const { rows } = await connection.pool.query<{ value: number }>(query);
+        return rows[0]?.value;
+      });
+      return batch;
     };
   }
   return async () => undefined;
