@@ -21,7 +21,7 @@ function tempDir(t: TestContext): string {
 
 /**
  * Tables and their columns, without Kysely's own bookkeeping tables, the named indexes (a migration
- * may add only one) and the triggers (or only triggers).
+ * may add only one) and the triggers (a migration may add nothing else).
  */
 async function schema(db: Db) {
   const tables = await db.introspection.getTables();
@@ -109,7 +109,11 @@ describe('migrations', () => {
       (await migrate('down', '--steps', String(names.length))).stderr,
       `${rest.map((name) => `reverted ${name}\n`).join('')}nothing to revert\n`,
     );
-    assert.deepEqual(await schema(db), { tables: [], indexes: [], triggers: [] }, 'every table, index and trigger is gone');
+    assert.deepEqual(
+      await schema(db),
+      { tables: [], indexes: [], triggers: [] },
+      'every table, index and trigger is gone',
+    );
 
     assert.equal((await migrate('up')).stderr, names.map((name) => `applied ${name}\n`).join(''));
     assert.deepEqual(await schema(db), migrated, 'the schema is rebuilt exactly');

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { epochTriggers } from '../../../core/auth-epoch-triggers.ts';
+import { epochTriggers } from '../../../core/epoch-triggers.ts';
 
 // Resolved tokens are cached per process while the users package's auth epoch stays put (see its
 // migration): revoking, expiring, rescoping or deleting a token moves it. The once-a-minute

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createEpochBump, dropEpochBump, epochTriggers } from '../../../core/auth-epoch-triggers.ts';
+import { createEpochBump, dropEpochBump, epochTriggers } from '../../../core/epoch-triggers.ts';
 
 // Every process caches resolved sessions and users' groups and permissions, and trusts its cache
 // only while this counter is where it was: the triggers below move it, in the same transaction,
