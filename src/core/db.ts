@@ -32,7 +32,10 @@ function loadPg(): typeof pg {
 /** Opens a Kysely instance for `sqlite:<path>` or `postgres://...`; the caller destroys it. */
 export function createDb(url: string, options: { mustExist?: boolean } = {}): Db {
   if (url.startsWith('sqlite:')) {
-    return new Kysely<Database>({ dialect: sqliteDialect(url.slice('sqlite:'.length), options.mustExist ?? false) });
+    const database = openSqlite(url.slice('sqlite:'.length), options.mustExist ?? false);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    connections.set(db, { kind: 'sqlite', database });
+    return db;
   }
   // A commit returns only once it is on the server's disk, whatever the server's default: a hook
   // delivery is acknowledged to its sender on its commit alone (one INSERT, no transaction around it).
@@ -47,20 +50,33 @@ export function createDb(url: string, options: { mustExist?: boolean } = {}): Db
   // that connection and opens a fresh one for the next query.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  pools.set(db, pool);
+  connections.set(db, { kind: 'postgres', pool });
   return db;
 }
 
-// Kysely keeps its pool to itself; /metrics reads its counts from here.
-const pools = new WeakMap<Db, pg.Pool>();
+/** What a Kysely instance made by `createDb` talks through: the SQLite file's handle or the pool. */
+export type Connection = { kind: 'sqlite'; database: SQLite.Database } | { kind: 'postgres'; pool: pg.Pool };
+
+// Kysely keeps its pool and handle to itself; /metrics and the hottest reads use them from here.
+const connections = new WeakMap<Db, Connection>();
+
+/**
+ * The handle or pool under a Kysely instance `createDb` made, for a read too hot for Kysely's
+ * per-query compile; undefined for a transaction (whose statements must run on its connection).
+ */
+export function connectionOf(db: Db): Connection | undefined {
+  return connections.get(db);
+}
 
 /** A PostgreSQL instance's pool: connections open, idle, and queries waiting for one; undefined on SQLite. */
 export function poolStats(db: Db): { total: number; idle: number; waiting: number } | undefined {
-  const pool = pools.get(db);
-  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+  const connection = connections.get(db);
+  if (connection?.kind !== 'postgres') return undefined;
+  const { pool } = connection;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
-function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {
+function openSqlite(path: string, fileMustExist: boolean): SQLite.Database {
   const file = path.startsWith('//') ? path.slice(2) : path;
   const Driver = require('better-sqlite3') as typeof SQLite;
   const database = new Driver(file, { timeout: 5000, fileMustExist });
@@ -69,7 +85,7 @@ function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {
   // FULL syncs the WAL on every commit: a hook delivery acknowledged to its sender must survive
   // a power cut, not only a crash of this process (NORMAL may lose the last commits on power loss).
   database.pragma('synchronous = FULL');
-  return new SqliteDialect({ database: withStatementCache(database) });
+  return database;
 }
 
 // Kysely prepares every query anew, and preparing is a tenth of a request's CPU. The app sends
