@@ -1,5 +1,16 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 
 /**
@@ -52,7 +63,31 @@ function sqliteDialect(path: string, fileMustExist: boolean): SqliteDialect {
   // FULL syncs the WAL on every commit: a hook delivery acknowledged to its sender must survive
   // a power cut, not only a crash of this process (NORMAL may lose the last commits on power loss).
   database.pragma('synchronous = FULL');
-  return new SqliteDialect({ database: withStatementCache(database) });
+  return new ImmediateSqliteDialect({ database: withStatementCache(database) });
+}
+
+// Kysely begins SQLite transactions with a deferred BEGIN, which takes the write lock only at the
+// first write. Under WAL, a deferred transaction that has read, and finds that another process
+// (a `serve --workers` primary storing deliveries, another worker) committed since, cannot take
+// it: SQLITE_BUSY at once, the busy timeout never consulted. BEGIN IMMEDIATE takes the write lock
+// first, waiting for it under the timeout, so a transaction that has begun always commits.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 // Kysely prepares every query anew, and preparing is a tenth of a request's CPU. The app sends
