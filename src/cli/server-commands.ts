@@ -94,7 +94,7 @@ export function registerServerCommands(program: Command, context: Context): void
             host: config.host,
             publicUrl: config.publicUrl,
             logLevel: config.logLevel,
-            databaseUrl: config.databaseUrl,
+            config,
             setupToken,
           }),
         );
