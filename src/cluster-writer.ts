@@ -19,6 +19,8 @@ import { packages } from './packages/index.ts';
 export interface ClusterWriter {
   /** What the workers' environment gains: their inserts go to the primary, and they run no delivery worker. */
   env: Record<string, string>;
+  /** The metrics only the primary moves, for the cluster's scrape (core/metrics-cluster.ts). */
+  metrics: string[];
   /** Stops the delivery worker, then closes the database; call once every worker has exited. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,8 @@ export function startClusterWriter(config: Config, log: FastifyBaseLogger): Clus
   if (config.hookWorker) worker.start();
   return {
     env: { ...writesToPrimaryEnv, ENDPOINT_HOOK_WORKER: 'off' },
+    // What the delivery worker counts (core/metrics.ts).
+    metrics: ['endpoint_hook_deliveries_processed_total', 'endpoint_hook_deliveries_failed_total'],
     async stop() {
       await worker.stop();
       await db.destroy();

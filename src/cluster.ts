@@ -95,7 +95,7 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     });
     process.on('SIGTERM', () => stop(0, 'SIGTERM'));
     process.on('SIGINT', () => stop(0, 'SIGINT'));
-    answerMetricsRequests();
+    answerMetricsRequests(writer?.metrics);
     log.info({ workers: options.workers }, 'starting workers');
     for (let i = 0; i < options.workers; i++) fork();
   });

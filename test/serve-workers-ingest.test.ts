@@ -6,7 +6,7 @@ import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { signedHeaders } from './helpers/hooks.ts';
-import { freePort, killGroup, type ServerProcess, spawnServer } from './helpers/process.ts';
+import { freePort, killGroup, pollUntil, type ServerProcess, spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 
 // Hook ingest under `serve --workers 2`, against the built server. On SQLite the primary commits
@@ -163,6 +163,17 @@ describe('serve --workers 2 receiving hook deliveries', () => {
       assert.equal(new Set(answers.map((s) => s.deliveryId)).size, 1, `every copy of ${id} answers one stored id`);
     }
     assert.deepEqual(answeringPids(served.server, '/hooks/h'), new Set(served.workers), 'both workers received');
+
+    // One scrape counts the cluster: what the workers received, and what was processed (on SQLite
+    // by the primary's delivery worker).
+    const counted = (text: string, metric: string) =>
+      Number(new RegExp(`^${metric}\\{hook="h"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    let text = '';
+    await pollUntil('every delivery to be counted processed', 20_000, async () => {
+      text = await (await fetch(`${served.url}/metrics`)).text();
+      return counted(text, 'endpoint_hook_deliveries_processed_total') === distinct.length;
+    });
+    assert.equal(counted(text, 'endpoint_hook_deliveries_received_total'), distinct.length);
   });
 
   it('goes on receiving while a worker is SIGKILLed: the primary replaces it, and nothing acknowledged is lost', async (t) => {
@@ -247,12 +258,23 @@ describe('serve --workers 2 receiving hook deliveries', () => {
     );
     assert.deepEqual(answeringPids(served.server, '/hooks/sms'), new Set(served.workers), 'both workers ran it');
 
-    // Deliveries keep arriving while the hook is removed: each is stored, or the hook is unknown.
-    let removed: Promise<{ code: number | null }> | undefined;
-    const sent = await stream(served, ids('gone', 160), 16, (_sent, count) => {
-      if (count === 40) removed = runCli(['remove-hook', '--name', 'h'], { env: served.env });
-    });
-    assert.equal((await removed)?.code, 0);
+    // Deliveries keep arriving while the hook is removed, and for a while after: each is stored,
+    // or the hook is unknown (looked up before the removal and stored after it, too).
+    const removal = runCli(['remove-hook', '--name', 'h'], { env: served.env });
+    let removed = false;
+    void removal.then(() => (removed = true));
+    let next = 0;
+    let afterRemoval = 0;
+    const sent: Sent[] = [];
+    const sender = async () => {
+      while (afterRemoval < 32 && next < 20_000) {
+        const done = removed;
+        sent.push(await deliver(served, `gone_${next++}`));
+        if (done) afterRemoval++;
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, sender));
+    assert.equal((await removal).code, 0);
     const statuses = new Set(sent.map((s) => s.status));
     assert.ok(statuses.has(202) && statuses.has(404), `statuses: ${[...statuses]}`);
     assert.deepEqual(
