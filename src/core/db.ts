@@ -1,6 +1,17 @@
 import { createRequire } from 'node:module';
 import type SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type Transaction,
+} from 'kysely';
 import type pg from 'pg';
 
 /**
@@ -33,7 +44,9 @@ function loadPg(): typeof pg {
 export function createDb(url: string, options: { mustExist?: boolean } = {}): Db {
   if (url.startsWith('sqlite:')) {
     const database = openSqlite(url.slice('sqlite:'.length), options.mustExist ?? false);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+    const db = new Kysely<Database>({
+      dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+    });
     connections.set(db, { kind: 'sqlite', database });
     return db;
   }
@@ -86,6 +99,30 @@ function openSqlite(path: string, fileMustExist: boolean): SQLite.Database {
   // a power cut, not only a crash of this process (NORMAL may lose the last commits on power loss).
   database.pragma('synchronous = FULL');
   return database;
+}
+
+// Kysely begins SQLite transactions with a deferred BEGIN, which takes the write lock only at the
+// first write. Under WAL, a deferred transaction that has read, and finds that another process
+// (a `serve --workers` primary storing deliveries, another worker) committed since, cannot take
+// it: SQLITE_BUSY at once, the busy timeout never consulted. BEGIN IMMEDIATE takes the write lock
+// first, waiting for it under the timeout, so a transaction that has begun always commits.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 // Kysely prepares every query anew, and preparing is a tenth of a request's CPU. The app sends
