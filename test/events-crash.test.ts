@@ -10,9 +10,10 @@ import { TEST_SECRET_KEY } from './helpers/server.ts';
 import { PASSWORD } from './helpers/users.ts';
 
 /** Starts `serve` on a free port, in a process group of its own, and waits until it answers. */
-async function startServe(t: TestContext, env: Record<string, string>) {
+async function startServe(t: TestContext, env: Record<string, string>, workers = 1) {
   const port = await freePort();
-  const server = spawnServer(['serve', '--host', '127.0.0.1', '--port', String(port)], { env, detached: true });
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)];
+  const server = spawnServer(args, { env, detached: true });
   t.after(() => killGroup(server, 'SIGKILL'));
   const url = `http://127.0.0.1:${port}`;
   await pollUntil('serve to answer /healthz', 30_000, async () => {
@@ -22,28 +23,33 @@ async function startServe(t: TestContext, env: Record<string, string>) {
   return { server, url };
 }
 
+/** A migrated database with an admin `root`, a receiver, and a subscription of it to user.created. */
+async function subscribed(t: TestContext) {
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+  const receiver = await startReceiver(t);
+  const env = {
+    ENDPOINT_DATABASE_URL: database.url,
+    ENDPOINT_SECRET_KEY: TEST_SECRET_KEY,
+    ENDPOINT_LOG_LEVEL: 'warn',
+    ...EVENTS_ENV,
+  };
+  assert.equal((await runCli(['init-db'], { env })).code, 0);
+  for (const args of [
+    ['add-user', '--username', 'root', '--password', PASSWORD],
+    ['add-group', '--groupname', 'admin'],
+    ['add-group-member', '--groupname', 'admin', '--membername', 'root'],
+  ]) {
+    assert.equal((await runCli(args, { env })).code, 0);
+  }
+  const added = await runCli(['add-subscription', '--url', receiver.url, '--events', 'user.created'], { env });
+  assert.equal(added.code, 0, added.stderr);
+  return { env, receiver, secret: added.stdout.trim() };
+}
+
 describe('the outbox across a crash', () => {
   it('sends, after a restart, a message committed before the server was killed and never sent', async (t) => {
-    const database = await createTestDatabase();
-    t.after(() => database.drop());
-    const receiver = await startReceiver(t);
-    const env = {
-      ENDPOINT_DATABASE_URL: database.url,
-      ENDPOINT_SECRET_KEY: TEST_SECRET_KEY,
-      ENDPOINT_LOG_LEVEL: 'warn',
-      ...EVENTS_ENV,
-    };
-    assert.equal((await runCli(['init-db'], { env })).code, 0);
-    for (const args of [
-      ['add-user', '--username', 'root', '--password', PASSWORD],
-      ['add-group', '--groupname', 'admin'],
-      ['add-group-member', '--groupname', 'admin', '--membername', 'root'],
-    ]) {
-      assert.equal((await runCli(args, { env })).code, 0);
-    }
-    const added = await runCli(['add-subscription', '--url', receiver.url, '--events', 'user.created'], { env });
-    assert.equal(added.code, 0, added.stderr);
-    const secret = added.stdout.trim();
+    const { env, receiver, secret } = await subscribed(t);
 
     // The first server commits the change and its message, but sends nothing: its worker is off.
     const first = await startServe(t, { ...env, ENDPOINT_HOOK_WORKER: 'off' });
@@ -60,5 +66,19 @@ describe('the outbox across a crash', () => {
     const message = verified(request, secret);
     assert.equal(message.type, 'user.created');
     assert.equal(message.data.username, 'survivor');
+  });
+
+  it('is sent under serve --workers 2 (on SQLite by the primary, the one writer)', async (t) => {
+    const { env, receiver, secret } = await subscribed(t);
+    const { url } = await startServe(t, env, 2);
+    const client = new Client(url);
+    await client.login('root', PASSWORD);
+    for (const username of ['alice', 'bob', 'carol', 'dave']) {
+      const created = await client.post('/api/v1/users', { username, password: PASSWORD });
+      assert.equal(created.status, 201);
+    }
+    const requests = await receiver.waitFor(4, undefined, 30_000);
+    const names = requests.map((request) => verified(request, secret).data.username).sort();
+    assert.deepEqual(names, ['alice', 'bob', 'carol', 'dave']);
   });
 });
