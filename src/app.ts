@@ -87,7 +87,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify(serverOptions);
   const packages = options.packages ?? installed;
   const db = options.db ?? createDb(config.databaseUrl);
-  const sharedCounters = config.redisUrl ? createSharedCounters(config.redisUrl, app.log) : undefined;
+  const sharedCounters = config.redisUrl ? await createSharedCounters(config.redisUrl, app.log) : undefined;
   const redis = sharedCounters?.client;
   app.decorate('config', config);
   app.decorate('db', db);

@@ -1,5 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { pino } from 'pino';
+import { startClusterWriter } from './cluster-writer.ts';
+import type { Config } from './config.ts';
 import { describeError } from './core/cli/run-action.ts';
 import { answerMetricsRequests, askPrimaryEnv } from './core/metrics-cluster.ts';
 import { type Handover, setupLine } from './server.ts';
@@ -10,6 +12,7 @@ import { type Handover, setupLine } from './server.ts';
 // signal and log, the one-time setup link is made once for all of them, and a crashed worker is
 // replaced in milliseconds with nothing more to install. Whatever is shared between workers lives
 // in the database (and Redis), never in a worker's memory, so any worker may answer any request.
+// On SQLite the primary is also the file's one busy writer (cluster-writer.ts).
 
 /**
  * A worker that dies before it listens, or sooner than this after it began to, counts towards a
@@ -29,6 +32,8 @@ export interface ClusterOptions {
   host: string;
   publicUrl: string | undefined;
   logLevel: string;
+  /** The workers' configuration: on SQLite the primary writes for them (cluster-writer.ts). */
+  config: Config;
   /** Made by the primary when no user exists; every worker accepts it, the primary prints it. */
   setupToken: string | undefined;
 }
@@ -42,15 +47,16 @@ export interface ClusterOptions {
 export function runPrimary(options: ClusterOptions): Promise<number> {
   // The primary's few lines go out as its workers' do: pino JSON on stdout.
   const log = pino({ level: options.logLevel });
-  const handover: Handover = { setupToken: options.setupToken };
-  const env = { [HANDOVER_ENV]: JSON.stringify(handover), ...askPrimaryEnv };
+  const handover: Handover = { setupToken: options.setupToken, workers: options.workers };
+  const writer = startClusterWriter(options.config, log);
+  const env = { [HANDOVER_ENV]: JSON.stringify(handover), ...askPrimaryEnv, ...writer?.env };
   const startedAt = new Map<Worker, number>();
   const listeningAt = new Map<Worker, number>();
   let earlyDeaths = 0;
   let announced = false;
   let exitCode: number | undefined;
 
-  return new Promise((resolve) => {
+  const finished = new Promise<number>((resolve) => {
     const fork = () => startedAt.set(cluster.fork(env), Date.now());
     const stop = (code: number, reason: string) => {
       if (exitCode !== undefined) return;
@@ -89,10 +95,12 @@ export function runPrimary(options: ClusterOptions): Promise<number> {
     });
     process.on('SIGTERM', () => stop(0, 'SIGTERM'));
     process.on('SIGINT', () => stop(0, 'SIGINT'));
-    answerMetricsRequests();
+    answerMetricsRequests(writer?.metrics);
     log.info({ workers: options.workers }, 'starting workers');
     for (let i = 0; i < options.workers; i++) fork();
   });
+  // Stopped once every worker has exited: a worker shutting down may still be storing deliveries.
+  return writer ? finished.finally(() => writer.stop()) : finished;
 }
 
 /** What the primary handed over when this process is one of serve's workers; undefined otherwise. */

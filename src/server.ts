@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
@@ -8,6 +9,7 @@ import { createDb, type Db } from './core/db.ts';
 import { assertMigrated, migrateToLatest } from './core/migrate.ts';
 import { redactUrl } from './core/redact-url.ts';
 import { packages } from './packages/index.ts';
+import { limitPasswordHashing } from './packages/users/passwords.ts';
 import { countUsers } from './packages/users/repository.ts';
 
 export interface ServeOptions {
@@ -28,6 +30,8 @@ export interface Handover {
    * accepts the one link printed; undefined when a user exists.
    */
   setupToken: string | undefined;
+  /** How many workers share the machine, so each takes its share of the cores for hashing. */
+  workers: number;
 }
 
 // Never logged, whatever a handler or plugin puts in a log line.
@@ -73,6 +77,7 @@ export function setupLine(where: { publicUrl?: string; host: string; port: numbe
  * listening socket closes, requests already received are answered, then the database closes.
  */
 export async function startServer(config: Config, options: ServeOptions): Promise<FastifyInstance> {
+  limitPasswordHashing(availableParallelism() / (options.fromPrimary?.workers ?? 1));
   const db = createDb(config.databaseUrl);
   if (options.migrate) assertMigrated(await migrateToLatest(db, packages));
   const setupToken = options.fromPrimary ? options.fromPrimary.setupToken : await newSetupToken(db);

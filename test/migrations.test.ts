@@ -19,9 +19,20 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-/** Tables and their columns, without Kysely's own bookkeeping tables, and the named indexes (a migration may add only one). */
+/**
+ * Tables and their columns, without Kysely's own bookkeeping tables, the named indexes (a migration
+ * may add only one) and the triggers (a migration may add nothing else).
+ */
 async function schema(db: Db) {
   const tables = await db.introspection.getTables();
+  const triggers =
+    DATABASE_KIND === 'postgres'
+      ? await sql<{
+          name: string;
+        }>`select distinct trigger_name as name from information_schema.triggers where trigger_schema = current_schema()`.execute(
+          db,
+        )
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'trigger'`.execute(db);
   const indexes =
     DATABASE_KIND === 'postgres'
       ? await sql<{
@@ -38,6 +49,7 @@ async function schema(db: Db) {
       .map((row) => row.name)
       .filter((name) => !name.startsWith('kysely_'))
       .sort(),
+    triggers: triggers.rows.map((row) => row.name).sort(),
   };
 }
 
@@ -97,7 +109,11 @@ describe('migrations', () => {
       (await migrate('down', '--steps', String(names.length))).stderr,
       `${rest.map((name) => `reverted ${name}\n`).join('')}nothing to revert\n`,
     );
-    assert.deepEqual(await schema(db), { tables: [], indexes: [] }, 'every table and index is gone');
+    assert.deepEqual(
+      await schema(db),
+      { tables: [], indexes: [], triggers: [] },
+      'every table, index and trigger is gone',
+    );
 
     assert.equal((await migrate('up')).stderr, names.map((name) => `applied ${name}\n`).join(''));
     assert.deepEqual(await schema(db), migrated, 'the schema is rebuilt exactly');

@@ -187,9 +187,13 @@ describe('an API token from creation to revocation', () => {
     await expectOk(await program.get(ME, bearer(token)));
     assert.equal(await lastUsed(), first, 'a second use within the minute writes nothing');
 
+    // A process keeps the time of its last write with the token it caches, so a minute's wait is
+    // played on another process, which reads the backdated time from the database.
     const twoMinutesAgo = new Date(Date.now() - 120_000).toISOString();
     await server.db.updateTable('api_tokens').set({ last_used_at: twoMinutesAgo }).where('id', '=', id).execute();
-    await expectOk(await program.get(ME, bearer(token)));
+    const second = await startSecondServer(server);
+    t.after(second.close);
+    await expectOk(await fetch(second.url + ME, bearer(token)));
     assert.ok(Date.parse(String(await lastUsed())) > Date.parse(twoMinutesAgo) + 60_000);
   });
 

@@ -13,6 +13,8 @@ export interface WrkOptions {
   url: string;
   seconds: number;
   connections: number;
+  /** wrk's threads; 2 unless given (never more than connections). */
+  threads?: number;
   headers?: Record<string, string>;
   /** A Lua script making each request (S5), and the environment it reads. */
   script?: string;
@@ -28,7 +30,14 @@ function milliseconds(value: string): number {
 }
 
 export function wrk(options: WrkOptions): Promise<Load> {
-  const args = ['-t2', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '--timeout', '10s'];
+  const args = [
+    `-t${options.threads ?? 2}`,
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--latency',
+    '--timeout',
+    '10s',
+  ];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (options.script) args.push('-s', options.script);
   args.push(options.url);

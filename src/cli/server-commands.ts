@@ -94,6 +94,7 @@ export function registerServerCommands(program: Command, context: Context): void
             host: config.host,
             publicUrl: config.publicUrl,
             logLevel: config.logLevel,
+            config,
             setupToken,
           }),
         );

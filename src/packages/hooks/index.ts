@@ -32,7 +32,7 @@ function tokenMayCall({ users, tokens }: Deps) {
   return async (token: string): Promise<boolean | undefined> => {
     const resolved = await tokens.resolve(token);
     if (!resolved) return undefined;
-    return userPrincipal(users, resolved.user, 'token', resolved).can('hooks.call');
+    return userPrincipal(users, resolved.user, resolved.epoch, 'token', resolved).can('hooks.call');
   };
 }
 

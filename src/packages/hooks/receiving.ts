@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { isForeignKeyViolation, isPostgres, nowIso } from '../../core/db.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
 import { deliveriesReceived } from '../../core/metrics.ts';
+import { writesGoToPrimary, writeThroughPrimary } from '../../core/primary-writes.ts';
 import { hookRowToHook } from './api-objects.ts';
 import { type HooksContext, hookByName } from './context.ts';
+import { deliveryInserts } from './delivery-inserts.ts';
 import { DeliveryRefusedError, HookNotFoundError, InvalidDeliveryError } from './errors.ts';
 import { legacyPathProblem } from './hook-rules.ts';
 import { openLiveSecrets } from './hook-secrets.ts';
@@ -36,18 +38,19 @@ export interface ReceivedDelivery {
 
 // What the external_id column holds; PostgreSQL refuses NUL in text, so it is refused here first.
 const EXTERNAL_ID = /^[^\0]{1,255}$/u;
-// Eleven bound parameters a row: far under either database's limit on one statement's parameters.
-const MAX_DELIVERIES_A_COMMIT = 256;
 
 /** Receiving calls: finding the hook, verifying the call, storing it once. */
 export function createReceiving(context: HooksContext) {
   const { db, secretBox, handlers, tokenMayCall, onPending, leaseMs, now } = context;
   // Concurrent deliveries share a commit, one INSERT of many rows: each is still answered only
   // once its own is durable (SQLite synchronous=FULL; PostgreSQL synchronous_commit=on, see db.ts).
-  const storeDelivery = createGroupCommit((rows: NewDeliveryRow[]) => repository.insertDeliveriesOnce(db, rows), {
-    maxBatch: MAX_DELIVERIES_A_COMMIT,
-    gatherFirst: !isPostgres(db),
-  });
+  // A `serve --workers` worker on SQLite has the primary commit them, the file's one writer.
+  const storeDelivery = writesGoToPrimary()
+    ? writeThroughPrimary(deliveryInserts)
+    : createGroupCommit((rows: NewDeliveryRow[]) => deliveryInserts.commit(db, rows), {
+        maxBatch: deliveryInserts.maxBatch,
+        gatherFirst: !isPostgres(db),
+      });
 
   /** Verifies a call with the hook's scheme: its API token, or its signature by a secret live at `at`. */
   async function verifyCall(hook: HookRow, delivery: IncomingDelivery, at: Date): Promise<VerifyResult> {

@@ -34,7 +34,7 @@ export async function metricsRoute(app: FastifyInstance): Promise<void> {
     }
     const token = await app.tokens.resolve(credentials);
     if (!token) throw new HttpError('unauthenticated', 'the token is invalid, expired or revoked', ASK_FOR_TOKEN);
-    if (!(await userPrincipal(app.users, token.user, 'token', token).can(METRICS_PERMISSION))) {
+    if (!(await userPrincipal(app.users, token.user, token.epoch, 'token', token).can(METRICS_PERMISSION))) {
       throw new HttpError('forbidden', `requires permission ${METRICS_PERMISSION}`);
     }
   }

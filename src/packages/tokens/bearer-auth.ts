@@ -28,6 +28,6 @@ export async function bearerAuth(app: FastifyInstance): Promise<void> {
     const token = await app.tokens.resolve(credentials);
     if (!token) throw new InvalidTokenError();
     // It may do what its scopes allow AND its owner may do now.
-    request.principal = userPrincipal(app.users, token.user, 'token', token);
+    request.principal = userPrincipal(app.users, token.user, token.epoch, 'token', token);
   });
 }

@@ -11,6 +11,7 @@ export type TokenWithOwner = ApiTokenRow & { username: string };
 export interface LiveToken {
   id: number;
   scopes: string;
+  expires_at: string | null;
   last_used_at: string | null;
   user_id: number;
   username: string;
@@ -60,6 +61,7 @@ export function findLiveToken(db: Db, tokenHash: string, now: string): Promise<L
     .select([
       'api_tokens.id',
       'api_tokens.scopes',
+      'api_tokens.expires_at',
       'api_tokens.last_used_at',
       'api_tokens.user_id',
       'users.username',

@@ -1,5 +1,6 @@
 import type { Actor } from '../../core/actor.ts';
 import type { PrincipalUser } from '../../core/auth.ts';
+import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
 import type { Page, Paged } from '../../core/paging.ts';
@@ -33,10 +34,21 @@ export interface ResolvedToken {
   id: number;
   user: PrincipalUser;
   scopes: ReadonlySet<string>;
+  /** The auth epoch read before the token was: what the rest of the request may cache at. */
+  epoch: AuthEpoch;
 }
 
-/** What the tokens service needs of the users package: codenames, a user's access, lookup by name. */
-export type TokenOwners = Pick<UsersService, 'permissions' | 'access' | 'getUserByUsername'>;
+/** A usable token as last read from the database, times in ms. */
+interface CachedToken {
+  id: number;
+  user: PrincipalUser;
+  scopes: ReadonlySet<string>;
+  expiresAt: number | null;
+  lastUsedAt: number;
+}
+
+/** What the tokens service needs of the users package: codenames, a user's access, lookup by name, the auth epoch. */
+export type TokenOwners = Pick<UsersService, 'permissions' | 'access' | 'getUserByUsername' | 'authEpoch'>;
 
 export interface TokensServiceOptions {
   users: TokenOwners;
@@ -48,6 +60,8 @@ export interface TokensServiceOptions {
 
 // last_used_at is written at most once a minute, so using a token is not also a write.
 const TOUCH_EVERY_MS = 60_000;
+// Enough for every token in use at once on a busy instance; a full cache starts over.
+const CACHED_TOKENS = 10_000;
 // Ten years; the bound also keeps the expiry a date both databases store (four-digit years).
 const MAX_LIFETIME_MS = 3650 * 86_400_000;
 
@@ -72,6 +86,18 @@ export function tokenRowToToken(row: TokenWithOwner): ApiToken {
 export function createTokensService(db: Db, options: TokensServiceOptions) {
   const { users, audit, events } = options;
   const now = options.now ?? (() => new Date());
+  const cache = new EpochCache<string, CachedToken>(CACHED_TOKENS);
+
+  /**
+   * The cached token when the database would answer the same without a write: not expired at
+   * `at` and used within the touch interval. Anything else goes to the database, the truth.
+   */
+  function fromCache(epoch: AuthEpoch, hash: string, at: number): CachedToken | undefined {
+    const cached = cache.get(epoch, hash);
+    if (!cached || (cached.expiresAt !== null && cached.expiresAt <= at)) return undefined;
+    const idleFor = at - cached.lastUsedAt;
+    return idleFor >= 0 && idleFor < TOUCH_EVERY_MS ? cached : undefined;
+  }
 
   /** The requested scopes, sorted and without repeats, once each is declared and held by the owner. */
   async function grantableScopes(userId: number, requested: string[]): Promise<string[]> {
@@ -194,22 +220,33 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
     },
 
     /**
-     * The token a bearer request carries when it may be used now, read from the database on
-     * every request so revocation, expiry and deactivation count at once. Undefined otherwise.
+     * The token a bearer request carries when it may be used now; undefined otherwise. Answered
+     * from the process's cache while the auth epoch stays put (revoking, rescoping, deleting the
+     * token or deactivating its owner moves it, in every process) and its expiry has not come;
+     * expiry is checked against the clock on every request.
      */
     async resolve(token: string): Promise<ResolvedToken | undefined> {
       if (!isTokenShaped(token)) return undefined;
+      const hash = sha256Hex(token);
+      const epoch = await users.authEpoch();
+      const cached = fromCache(epoch, hash, now().getTime());
+      if (cached) return { id: cached.id, user: cached.user, scopes: cached.scopes, epoch };
       const at = now();
-      const row = await repo.findLiveToken(db, sha256Hex(token), nowIso(at));
+      const row = await repo.findLiveToken(db, hash, nowIso(at));
       if (!row) return undefined;
-      if (row.last_used_at === null || at.getTime() - Date.parse(row.last_used_at) >= TOUCH_EVERY_MS) {
+      let lastUsedAt = row.last_used_at === null ? Number.NEGATIVE_INFINITY : Date.parse(row.last_used_at);
+      if (at.getTime() - lastUsedAt >= TOUCH_EVERY_MS) {
         await repo.touchToken(db, row.id, nowIso(at));
+        lastUsedAt = at.getTime();
       }
-      return {
+      const resolved = {
         id: row.id,
         user: { id: row.user_id, username: row.username, firstName: row.first_name, lastName: row.last_name },
         scopes: new Set(parseScopes(row.scopes)),
       };
+      const expiresAt = row.expires_at === null ? null : Date.parse(row.expires_at);
+      cache.set(epoch, hash, { ...resolved, expiresAt, lastUsedAt });
+      return { ...resolved, epoch };
     },
   };
 }

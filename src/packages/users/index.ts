@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { authEpochReader } from '../../core/auth-epoch.ts';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { EventsService } from '../events/index.ts';
@@ -30,9 +31,17 @@ function services({
     lockoutMs: config.loginLockoutMs,
     redis,
   });
+  // One reader for the process's caches of sessions, tokens (through `users`) and access.
+  const authEpoch = authEpochReader(db);
   return {
-    users: createUsersService(db, { permissions, audit, events, throttle, now }),
-    sessions: createSessionService(db, { idleMs: config.sessionIdleMs, maxAgeMs: config.sessionMaxAgeMs, audit, now }),
+    users: createUsersService(db, { permissions, audit, events, throttle, authEpoch, now }),
+    sessions: createSessionService(db, {
+      idleMs: config.sessionIdleMs,
+      maxAgeMs: config.sessionMaxAgeMs,
+      audit,
+      authEpoch,
+      now,
+    }),
   };
 }
 
@@ -57,7 +66,7 @@ async function plugin(app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => clearInterval(purge));
 }
 
-export type { UsersService } from './service.ts';
+export type { Access, UsersService } from './service.ts';
 export { userPrincipal } from './session-auth.ts';
 
 export default definePackage({

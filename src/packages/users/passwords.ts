@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import pLimit from 'p-limit';
 
 // OWASP's argon2id recommendation. @node-rs/argon2 runs each hash on libuv's thread pool,
 // so hashing never blocks the event loop. `algorithm: 2` is Algorithm.Argon2id, a const
@@ -12,16 +14,35 @@ const PARAMS_TAG = `m=${PARAMS.memoryCost},t=${PARAMS.timeCost},p=${PARAMS.paral
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$ai18Y9TO5hJc4iaDaR3WRQ$3btRh1vP4dMfi3E+n6mvanZOJwiINLJ/S+JHQkq0UmQ';
 
 export const MIN_PASSWORD_LENGTH = 8;
-const COMMON_PASSWORDS = new Set(dictionary['passwords-common'] as string[]);
+// The list and the package around it are 7 MiB of memory that most processes never use: read
+// at the first password chosen, not at every start.
+let commonPasswords: ReadonlySet<string> | undefined;
+function isCommonPassword(lowered: string): boolean {
+  if (!commonPasswords) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common');
+    commonPasswords = new Set(dictionary['passwords-common'] as string[]);
+  }
+  return commonPasswords.has(lowered);
+}
+
+// Hashes at once in this process. Left to libuv's four threads, every process of a loaded server
+// hashed on four threads a core: they crowded its event loop off the CPU, and /healthz waited
+// seconds behind logins (bench/login.ts). Hashes past the limit wait their turn in order.
+const hashing = pLimit(availableParallelism());
+
+/** How many passwords this process hashes at once: its share of the machine's cores. */
+export function limitPasswordHashing(concurrency: number): void {
+  hashing.concurrency = Math.max(1, Math.floor(concurrency));
+}
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, PARAMS);
+  return hashing(() => hash(password, PARAMS));
 }
 
 /** Checks a password against a stored hash, or against a dummy when there is none. Never throws. */
 export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
   try {
-    const ok = await verify(stored ?? DUMMY_HASH, password);
+    const ok = await hashing(() => verify(stored ?? DUMMY_HASH, password));
     return ok && stored !== undefined;
   } catch {
     return false;
@@ -39,7 +60,7 @@ export function passwordWeakness(password: string, username = ''): string | unde
   if (password.trim() === '') return 'must not be only spaces';
   if (new Set(password).size === 1) return 'must not be one character repeated';
   const lowered = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lowered)) return 'is too common';
+  if (isCommonPassword(lowered)) return 'is too common';
   if (username && lowered === username.toLowerCase()) return 'must differ from the username';
   return undefined;
 }

@@ -1,7 +1,17 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, isPostgres } from '../../core/db.ts';
 import { type Page, selectPage } from '../../core/paging.ts';
-import type { GroupRow, GroupRowUpdate, NewGroupRow, NewUserRow, UserRow, UserRowUpdate } from './table.ts';
+import { precompiled } from '../../core/precompiled.ts';
+import {
+  type GroupRow,
+  type GroupRowUpdate,
+  type NewGroupRow,
+  type NewUserRow,
+  USER_FIELDS,
+  type UserFieldsRow,
+  type UserRow,
+  type UserRowUpdate,
+} from './table.ts';
 import { usernameKey } from './username-key.ts';
 
 type Db = Kysely<Database>;
@@ -10,14 +20,38 @@ export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+// The "who am I" read of every API client, so compiled once (see core/precompiled.ts).
+const userWithGroupRows = precompiled((db: Db, id: number) =>
+  db
+    .selectFrom('users')
+    .leftJoin('user_groups', 'user_groups.user_id', 'users.id')
+    .leftJoin('groups', 'groups.id', 'user_groups.group_id')
+    .select(USER_FIELDS.map((field) => `users.${field}` as const))
+    .select('groups.name as group_name')
+    .where('users.id', '=', id)
+    .orderBy('groups.name'),
+);
+
+/** A user and their group names (sorted) in one query, one row per group. */
+export async function findUserWithGroups(
+  db: Db,
+  id: number,
+): Promise<{ row: UserFieldsRow; groups: string[] } | undefined> {
+  const rows = await userWithGroupRows(db, id);
+  if (rows.length === 0) return undefined;
+  const { group_name: _, ...row } = rows[0];
+  return { row, groups: rows.flatMap((each) => (each.group_name === null ? [] : [each.group_name])) };
+}
+
 /** Case- and Unicode-form-insensitive, served by the unique index on username_key. */
 export function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
 }
 
-export async function listUsers(db: Db, page: Page): Promise<{ rows: UserRow[]; total: number }> {
+/** A page of users, newest first, with only the columns they are shown with: rows are the cost of a page. */
+export async function listUsers(db: Db, page: Page): Promise<{ rows: UserFieldsRow[]; total: number }> {
   const users = db.selectFrom('users');
-  return selectPage(users, users.selectAll().orderBy('id', 'desc'), page);
+  return selectPage(users, users.select(USER_FIELDS).orderBy('id', 'desc'), page);
 }
 
 export async function countUsers(db: Db): Promise<number> {

@@ -1,4 +1,5 @@
 import type { TrailActor } from '../../core/actor.ts';
+import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
 import { loginFailures } from '../../core/metrics.ts';
 import type { Page, Paged } from '../../core/paging.ts';
@@ -20,12 +21,12 @@ import { hashPassword, needsRehash, passwordWeakness, verifyPassword } from './p
 import * as repo from './repository.ts';
 import type { Group, GroupChanges, NewGroup, NewUser, User, UserChanges } from './schemas.ts';
 import { deleteUserSessions } from './session-repository.ts';
-import type { GroupRow, UserRow } from './table.ts';
+import type { GroupRow, UserFieldsRow, UserRow } from './table.ts';
 import { usernameKey } from './username-key.ts';
 
 export { type Actor, ADMIN_GROUP, OPERATOR } from './authority.ts';
 
-export function userRowToUser(row: UserRow, groups: string[]): User {
+export function userRowToUser(row: UserFieldsRow, groups: string[]): User {
   return {
     id: row.id,
     username: row.username,
@@ -69,8 +70,19 @@ export interface UsersServiceOptions {
   /** The outbox: each change's event is written in the change's transaction. */
   events: EventsService;
   throttle?: LoginThrottle;
+  /** Reads the auth epoch the cache of users' groups and permissions is kept at. */
+  authEpoch?: () => Promise<AuthEpoch>;
   now?: () => Date;
 }
+
+/** A user's group names and permission codenames, as a request reads them. */
+export interface Access {
+  readonly groups: readonly string[];
+  readonly permissions: ReadonlySet<string>;
+}
+
+// One entry per user active at once; a full cache starts over.
+const CACHED_ACCESS = 10_000;
 
 /** Passwords from the CLI may be weak (the original's `--password 1234` flow); never from the web. */
 export interface PasswordPolicy {
@@ -85,6 +97,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   const now = options.now ?? (() => new Date());
   const authority = createAuthority(options.permissions);
   const { audit, events } = options;
+  const accessCache = new EpochCache<number, Access>(CACHED_ACCESS);
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -92,7 +105,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   }
 
   /** Users with their group names, in one query for the whole list. */
-  async function toUsers(rows: UserRow[]): Promise<User[]> {
+  async function toUsers(rows: UserFieldsRow[]): Promise<User[]> {
     const groups = await repo.groupNamesByUser(
       db,
       rows.map((row) => row.id),
@@ -100,7 +113,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     return rows.map((row) => userRowToUser(row, groups.get(row.id) ?? []));
   }
 
-  async function toUser(row: UserRow): Promise<User> {
+  async function toUser(row: UserFieldsRow): Promise<User> {
     return (await toUsers([row]))[0];
   }
 
@@ -249,7 +262,9 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     },
 
     async getUser(id: number): Promise<User> {
-      return toUser(await userById(id));
+      const found = await repo.findUserWithGroups(db, id);
+      if (!found) throw new UserNotFoundError();
+      return userRowToUser(found.row, found.groups);
     },
 
     async getUserByUsername(username: string): Promise<User> {
@@ -396,6 +411,23 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
     /** Group names and permission codenames of a user; the admin group holds them all. */
     async access(userId: number): Promise<{ groups: string[]; permissions: Set<string> }> {
       return authority.access(db, userId);
+    },
+
+    /** Reads the auth epoch: what a request's cached answers must have been kept at (see core/auth-epoch.ts). */
+    authEpoch(): Promise<AuthEpoch> {
+      return options.authEpoch?.() ?? Promise.resolve(undefined);
+    },
+
+    /**
+     * As `access`, answered from the process's cache while the auth epoch the request read stays
+     * put: every change to memberships, grants, groups or the user moves it, in every process.
+     */
+    async accessAt(epoch: AuthEpoch, userId: number): Promise<Access> {
+      const cached = accessCache.get(epoch, userId);
+      if (cached) return cached;
+      const access = await authority.access(db, userId);
+      accessCache.set(epoch, userId, access);
+      return access;
     },
 
     async createGroup(actor: Actor, input: NewGroup): Promise<Group> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PrincipalUser, UserPrincipal } from '../../core/auth.ts';
+import type { AuthEpoch } from '../../core/auth-epoch.ts';
 import type { UsersService } from './service.ts';
 import { sessionCookie } from './session-cookie.ts';
 
@@ -11,20 +12,22 @@ declare module 'fastify' {
 }
 
 /**
- * A logged-in principal whose groups and permissions are read once, when first asked. A token's
+ * A logged-in principal whose groups and permissions are read once, when first asked, as of the
+ * auth epoch the request read first (from the process's cache while it stays put). A token's
  * scopes narrow what it may do: a permission then needs the scope AND the owner's grant,
  * so a permission taken from the owner stops working on the next request.
  */
 export function userPrincipal(
-  users: Pick<UsersService, 'access'>,
+  users: Pick<UsersService, 'accessAt'>,
   user: PrincipalUser,
+  epoch: AuthEpoch,
   via: 'session' | 'token',
   token?: { id: number; scopes: ReadonlySet<string> },
 ): UserPrincipal {
   const scopes = token?.scopes;
-  let access: ReturnType<UsersService['access']> | undefined;
+  let access: ReturnType<UsersService['accessAt']> | undefined;
   const load = () => {
-    access ??= users.access(user.id);
+    access ??= users.accessAt(epoch, user.id);
     return access;
   };
   return {
@@ -37,7 +40,7 @@ export function userPrincipal(
       const held = (await load()).permissions;
       return scopes ? new Set([...scopes].filter((scope) => held.has(scope))) : held;
     },
-    groups: async () => (await load()).groups,
+    groups: async () => [...(await load()).groups],
   };
 }
 
@@ -50,6 +53,6 @@ export async function sessionAuth(app: FastifyInstance): Promise<void> {
     const session = await app.sessions.resolve(id);
     if (!session) return;
     request.sessionIdHash = session.idHash;
-    request.principal = userPrincipal(app.users, session.user, 'session');
+    request.principal = userPrincipal(app.users, session.user, session.epoch, 'session');
   });
 }

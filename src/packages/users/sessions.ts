@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TrailActor } from '../../core/actor.ts';
+import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, nowIso } from '../../core/db.ts';
 import { sha256Hex } from '../../core/secrets.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -9,16 +10,29 @@ export interface SessionOptions {
   idleMs: number;
   maxAgeMs: number;
   audit: AuditService;
+  /** Reads the auth epoch the cache of resolved sessions is kept at. */
+  authEpoch: () => Promise<AuthEpoch>;
   now?: () => Date;
 }
 
 export interface ResolvedSession {
   idHash: string;
   user: { id: number; username: string; firstName: string; lastName: string };
+  /** The auth epoch read before the session was: what the rest of the request may cache at. */
+  epoch: AuthEpoch;
+}
+
+/** A live session as last read from the database, times in ms. */
+interface CachedSession {
+  user: ResolvedSession['user'];
+  createdAt: number;
+  lastSeenAt: number;
 }
 
 // last_seen_at is written at most once a minute, so a page view is not also a write.
 const TOUCH_EVERY_MS = 60_000;
+// Enough for every session active at once on a busy instance; a full cache starts over.
+const CACHED_SESSIONS = 10_000;
 
 /**
  * Server-side sessions. The cookie holds 256 random bits; the database holds only their hash,
@@ -26,6 +40,20 @@ const TOUCH_EVERY_MS = 60_000;
  */
 export function createSessionService(db: Db, options: SessionOptions) {
   const now = options.now ?? (() => new Date());
+  const cache = new EpochCache<string, CachedSession>(CACHED_SESSIONS);
+
+  /**
+   * The cached session when the database would answer the same without a write: under the
+   * absolute age, and seen within the touch interval (which is shorter than the idle timeout).
+   * Any other case goes to the database, which stays the truth.
+   */
+  function fromCache(epoch: AuthEpoch, idHash: string, at: number): CachedSession | undefined {
+    const cached = cache.get(epoch, idHash);
+    if (!cached) return undefined;
+    const idleFor = at - cached.lastSeenAt;
+    const fresh = idleFor >= 0 && idleFor <= Math.min(TOUCH_EVERY_MS, options.idleMs);
+    return fresh && at - cached.createdAt <= options.maxAgeMs ? cached : undefined;
+  }
 
   return {
     /** Starts a session and returns the id for the cookie (never stored). */
@@ -43,23 +71,34 @@ export function createSessionService(db: Db, options: SessionOptions) {
       return id;
     },
 
-    /** The live session for a cookie value; expired ones are deleted. Never throws on bad input. */
+    /**
+     * The live session for a cookie value; expired ones are deleted. Never throws on bad input.
+     * Answered from the process's cache while the auth epoch stays put (logout, deactivation, a
+     * password change end sessions by deleting rows, which moves it in every process).
+     */
     async resolve(id: string): Promise<ResolvedSession | undefined> {
       if (id.length !== 43) return undefined;
       const idHash = sha256Hex(id);
+      const epoch = await options.authEpoch();
+      const cached = fromCache(epoch, idHash, now().getTime());
+      if (cached) return { idHash, user: cached.user, epoch };
       const row = await repo.findSessionWithUser(db, idHash);
       if (!row) return undefined;
       const at = now().getTime();
-      const idleFor = at - Date.parse(row.last_seen_at);
-      if (idleFor > options.idleMs || at - Date.parse(row.created_at) > options.maxAgeMs) {
+      let lastSeenAt = Date.parse(row.last_seen_at);
+      const createdAt = Date.parse(row.created_at);
+      const idleFor = at - lastSeenAt;
+      if (idleFor > options.idleMs || at - createdAt > options.maxAgeMs) {
         await repo.deleteSession(db, idHash);
         return undefined;
       }
-      if (idleFor > TOUCH_EVERY_MS) await repo.touchSession(db, idHash, nowIso(new Date(at)));
-      return {
-        idHash,
-        user: { id: row.user_id, username: row.username, firstName: row.first_name, lastName: row.last_name },
-      };
+      if (idleFor > TOUCH_EVERY_MS) {
+        await repo.touchSession(db, idHash, nowIso(new Date(at)));
+        lastSeenAt = at;
+      }
+      const user = { id: row.user_id, username: row.username, firstName: row.first_name, lastName: row.last_name };
+      cache.set(epoch, idHash, { user, createdAt, lastSeenAt });
+      return { idHash, user, epoch };
     },
 
     async end(idHash: string): Promise<void> {

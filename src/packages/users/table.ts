@@ -56,6 +56,18 @@ export interface UsersTables {
 }
 
 export type UserRow = Selectable<UserTable>;
+/** The columns a user is shown with (`userRowToUser`): never the password hash. */
+export const USER_FIELDS = [
+  'id',
+  'username',
+  'first_name',
+  'last_name',
+  'email',
+  'active',
+  'created_at',
+  'last_login_at',
+] as const;
+export type UserFieldsRow = Pick<UserRow, (typeof USER_FIELDS)[number]>;
 export type NewUserRow = Insertable<UserTable>;
 export type UserRowUpdate = Updateable<UserTable>;
 export type GroupRow = Selectable<GroupTable>;
