@@ -6,8 +6,8 @@ import { runCli } from './helpers/cli.ts';
 import { EVENTS_ENV, eventsServer, subscribe, verified } from './helpers/events.ts';
 import { pollUntil } from './helpers/process.ts';
 import { ofType, startReceiver } from './helpers/receiver.ts';
-import { TEST_SECRET_KEY } from './helpers/server.ts';
-import { PASSWORD } from './helpers/users.ts';
+import { startTestServer, TEST_SECRET_KEY } from './helpers/server.ts';
+import { createUser, PASSWORD } from './helpers/users.ts';
 
 const NEW_USER = { username: 'newcomer', password: PASSWORD, email: 'newcomer@example.com' };
 
@@ -224,6 +224,22 @@ describe('event delivery', () => {
     const [, again] = await receiver.waitFor(2);
     assert.equal(again.headers['webhook-id'], ping.headers['webhook-id']);
     await onlyEntry(server.db, 'message.resent', `message:${message.id}`);
+  });
+
+  it('sends each message once when two servers share the outbox', async (t) => {
+    const { server, admin } = await eventsServer(t);
+    await startTestServer(t, { databaseUrl: server.databaseUrl, env: EVENTS_ENV });
+    const receiver = await startReceiver(t);
+    await subscribe(admin, receiver.url, ['user.created']);
+    for (let i = 0; i < 20; i++) await createUser(server.app, `shared${i}`);
+    const received = await receiver.waitFor(20);
+    const ids = new Set(received.map((request) => request.headers['webhook-id']));
+    assert.equal(ids.size, 20);
+    await pollUntil('every message delivered', 10_000, async () => {
+      const rows = await server.db.selectFrom('event_messages').select('status').execute();
+      return rows.every((row) => row.status === 'delivered');
+    });
+    assert.equal(receiver.received.length, 20);
   });
 
   it('sends token, membership, update and delete events, never the token itself', async (t) => {

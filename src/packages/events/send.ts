@@ -47,7 +47,9 @@ export function retryAfterMs(header: string | undefined, now: Date): number | un
  */
 export function createSender(options: SenderOptions) {
   const { inAllowed, timeoutMs = 15_000, responseLimit = 4096 } = options;
-  const agentOptions = { allowIPAddressList: [...options.allowed], keepAlive: false };
+  // Connections are kept for the next message to the same receiver: each was checked when it
+  // connected, to the address it is connected to, so reusing one reaches nothing new.
+  const agentOptions = { allowIPAddressList: [...options.allowed], keepAlive: true, maxSockets: 16 };
   const httpsAgent = new RequestFilteringHttpsAgent(agentOptions);
   const httpAgent = new RequestFilteringHttpAgent(agentOptions);
 

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { SYSTEM } from '../../core/actor.ts';
-import { type Db, nowIso } from '../../core/db.ts';
+import { type Db, isPostgres, nowIso } from '../../core/db.ts';
+import { createGroupCommit } from '../../core/group-commit.ts';
 import type { AuditService } from '../audit/index.ts';
 import { disableSubscription } from './disable.ts';
 import type { Outbox } from './outbox.ts';
@@ -28,6 +29,15 @@ export interface EventWorkerOptions {
 }
 
 const MAX_ERROR_LENGTH = 2000;
+
+/** A finished attempt waiting to be recorded, with what judging its subscription needs. */
+interface Finished {
+  send: FinishedSend;
+  message: ClaimedMessage;
+  ok: boolean;
+  gone: boolean;
+  started: Date;
+}
 /** Looks again this soon after an emit finds nothing yet: its transaction may not have committed. */
 const RECHECK_MS = [5, 20, 80, 250];
 
@@ -65,6 +75,24 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
   let rechecks = 0;
   const inFlight = new Set<Promise<void>>();
 
+  /**
+   * Records finished attempts, those finishing together in one transaction: a commit (an fsync)
+   * per batch rather than per message, which on SQLite is what requests wait behind.
+   */
+  const record = createGroupCommit<Finished, boolean>(
+    (items) =>
+      db.transaction().execute(async (trx) => {
+        const recorded: boolean[] = [];
+        for (const item of items) {
+          const moved = await finishSend(trx, item.send);
+          if (moved) await judgeSubscription(trx, item.message, item.ok, item.gone, item.started);
+          recorded.push(moved);
+        }
+        return recorded;
+      }),
+    { maxBatch: 64, gatherFirst: !isPostgres(db) },
+  );
+
   /** Sends one claimed message and records the attempt. Never throws. */
   async function deliver(message: ClaimedMessage): Promise<void> {
     const started = now();
@@ -98,11 +126,7 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
       finishedAt: nowIso(finished),
     };
     try {
-      const recorded = await db.transaction().execute(async (trx) => {
-        if (!(await finishSend(trx, send))) return false;
-        await judgeSubscription(trx, message, ok, gone, started);
-        return true;
-      });
+      const recorded = await record({ send, message, ok, gone, started });
       const context = { message: message.id, subscription: message.subscription_id, attempt: message.attempts };
       if (!recorded) log.warn(context, 'event message was claimed elsewhere meanwhile; attempt not recorded');
       else if (send.status === 'failed') log.warn({ ...context, error: send.error }, 'event message failed');
