@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { SYSTEM } from '../../core/actor.ts';
 import { type Db, isPostgres, nowIso } from '../../core/db.ts';
 import { createGroupCommit } from '../../core/group-commit.ts';
+import { createWakeableSleep } from '../../core/wakeable-sleep.ts';
 import type { AuditService } from '../audit/index.ts';
 import { disableSubscription } from './disable.ts';
 import type { Outbox } from './outbox.ts';
@@ -70,8 +71,7 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
   const { concurrency = 16, now = () => new Date() } = options;
   let active = false;
   let loop: Promise<void> | undefined;
-  let woken = false;
-  let wakeUp: (() => void) | undefined;
+  const pause = createWakeableSleep();
   let rechecks = 0;
   const inFlight = new Set<Promise<void>>();
 
@@ -174,23 +174,6 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
     }
   }
 
-  function idle(ms: number): Promise<void> {
-    if (woken) {
-      woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        woken = false;
-        resolve();
-      }
-      wakeUp = done;
-    });
-  }
-
   /** Claims as many due messages as there is room for and starts sending them; answers how many. */
   async function claimSome(): Promise<number> {
     const room = concurrency - inFlight.size;
@@ -200,16 +183,11 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
     for (const message of claimed) {
       const sending: Promise<void> = deliver(message).finally(() => {
         inFlight.delete(sending);
-        wake();
+        pause.wake();
       });
       inFlight.add(sending);
     }
     return claimed.length;
-  }
-
-  function wake(): void {
-    woken = true;
-    wakeUp?.();
   }
 
   async function work(): Promise<void> {
@@ -221,10 +199,10 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
         log.error({ error: errorText(error) }, 'could not claim event messages');
       }
       if (claimed > 0) rechecks = 0;
-      if (inFlight.size >= concurrency) await idle(pollMs);
+      if (inFlight.size >= concurrency) await pause.sleep(pollMs);
       else if (claimed > 0) await new Promise((resolve) => setImmediate(resolve));
-      else if (rechecks > 0) await idle(RECHECK_MS[RECHECK_MS.length - rechecks--]);
-      else await idle(pollMs);
+      else if (rechecks > 0) await pause.sleep(RECHECK_MS[RECHECK_MS.length - rechecks--]);
+      else await pause.sleep(pollMs);
     }
   }
 
@@ -240,7 +218,7 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
     async stop(): Promise<void> {
       active = false;
       running.delete(worker);
-      wakeUp?.();
+      pause.wake();
       await loop;
       await Promise.all(inFlight);
     },
@@ -252,7 +230,7 @@ export function createEventWorker(db: Db, options: EventWorkerOptions) {
     nudge(): void {
       if (!active) return;
       rechecks = RECHECK_MS.length;
-      wake();
+      pause.wake();
     },
   };
   return worker;

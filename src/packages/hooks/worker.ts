@@ -5,6 +5,7 @@ import type { Emit } from '../../core/events.ts';
 import type { HandledDelivery, HandlerContext, HandlerReply, HookHandler } from '../../core/hook-handlers.ts';
 import { deliveriesFailed, deliveriesProcessed } from '../../core/metrics.ts';
 import type { Services } from '../../core/package.ts';
+import { createWakeableSleep } from '../../core/wakeable-sleep.ts';
 import { type ClaimedDelivery, claimDue, claimedDeliveries, type FinishedAttempt, finishAttempt } from './queue.ts';
 
 export interface DeliveryWorkerOptions {
@@ -75,8 +76,7 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
   const { batchSize = isPostgres(db) ? 64 : 16, now = () => new Date() } = options;
   let running = false;
   let loop: Promise<void> | undefined;
-  let woken = false;
-  let wakeUp: (() => void) | undefined;
+  const pause = createWakeableSleep();
 
   /**
    * Runs one claimed delivery's handler inside `trx`, under a savepoint, and records the attempt
@@ -168,23 +168,6 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
     return runs;
   }
 
-  function idle(): Promise<void> {
-    if (woken) {
-      woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, pollMs);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        woken = false;
-        resolve();
-      }
-      wakeUp = done;
-    });
-  }
-
   /** Claims one batch of due deliveries and runs them; answers how many there were. */
   async function runDue(): Promise<number> {
     const at = now();
@@ -202,7 +185,7 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
         log.error({ error: errorText(error) }, 'could not claim or record hook deliveries');
       }
       // Receiving goes first: requests read meanwhile get the connection before the next claim.
-      if (ran === 0) await idle();
+      if (ran === 0) await pause.sleep(pollMs);
       else await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -217,17 +200,14 @@ export function createDeliveryWorker(db: Db, options: DeliveryWorkerOptions) {
     /** Stops claiming, and resolves once the attempts under way have been recorded. */
     async stop(): Promise<void> {
       running = false;
-      wakeUp?.();
+      pause.wake();
       await loop;
     },
 
     runDue,
 
     /** Looks for due deliveries now rather than at the next poll. */
-    wake(): void {
-      woken = true;
-      wakeUp?.();
-    },
+    wake: pause.wake,
 
     /**
      * Runs, inside the request, the handler of a delivery that receiving claimed for it (inline.ts
