@@ -4,24 +4,10 @@ import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { EVENTS_ENV, verified } from './helpers/events.ts';
 import { Client } from './helpers/http.ts';
-import { freePort, killGroup, pollUntil, spawnServer } from './helpers/process.ts';
+import { killGroup, startServeGroup } from './helpers/process.ts';
 import { startReceiver } from './helpers/receiver.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 import { PASSWORD } from './helpers/users.ts';
-
-/** Starts `serve` on a free port, in a process group of its own, and waits until it answers. */
-async function startServe(t: TestContext, env: Record<string, string>, workers = 1) {
-  const port = await freePort();
-  const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)];
-  const server = spawnServer(args, { env, detached: true });
-  t.after(() => killGroup(server, 'SIGKILL'));
-  const url = `http://127.0.0.1:${port}`;
-  await pollUntil('serve to answer /healthz', 30_000, async () => {
-    if (server.child.exitCode !== null) throw new Error(`serve exited early:\n${server.output.join('\n')}`);
-    return (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200;
-  });
-  return { server, url };
-}
 
 /** A migrated database with an admin `root`, a receiver, and a subscription of it to user.created. */
 async function subscribed(t: TestContext) {
@@ -52,7 +38,7 @@ describe('the outbox across a crash', () => {
     const { env, receiver, secret } = await subscribed(t);
 
     // The first server commits the change and its message, but sends nothing: its worker is off.
-    const first = await startServe(t, { ...env, ENDPOINT_HOOK_WORKER: 'off' });
+    const first = await startServeGroup(t, { ...env, ENDPOINT_HOOK_WORKER: 'off' });
     const client = new Client(first.url);
     await client.login('root', PASSWORD);
     const created = await client.post('/api/v1/users', { username: 'survivor', password: PASSWORD });
@@ -61,7 +47,7 @@ describe('the outbox across a crash', () => {
     await first.server.exited;
     assert.equal(receiver.received.length, 0);
 
-    await startServe(t, env);
+    await startServeGroup(t, env);
     const [request] = await receiver.waitFor(1, undefined, 30_000);
     const message = verified(request, secret);
     assert.equal(message.type, 'user.created');
@@ -70,7 +56,7 @@ describe('the outbox across a crash', () => {
 
   it('is sent under serve --workers 2 (on SQLite by the primary, the one writer)', async (t) => {
     const { env, receiver, secret } = await subscribed(t);
-    const { url } = await startServe(t, env, 2);
+    const { url } = await startServeGroup(t, env, 2);
     const client = new Client(url);
     await client.login('root', PASSWORD);
     for (const username of ['alice', 'bob', 'carol', 'dave']) {

@@ -5,7 +5,7 @@ import type { Db } from '../src/core/db.ts';
 import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
-import { freePort, killGroup, pollUntil, spawnServer } from './helpers/process.ts';
+import { killGroup, pollUntil, startServeGroup } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 
 // Crash safety of the inbox, against the real `serve`: a stream of signed deliveries, the server
@@ -53,22 +53,6 @@ async function setUp(t: TestContext): Promise<Setup> {
   t.after(() => db.destroy());
   const hook = await db.selectFrom('hooks').select('id').where('name', '=', 'crash').executeTakeFirstOrThrow();
   return { db, env, secret: added.stdout.trim(), hookId: hook.id };
-}
-
-/** Starts `serve` on a free port, in a process group of its own, and waits until it answers. */
-async function startServe(t: TestContext, env: Record<string, string>, workers: number) {
-  const port = await freePort();
-  const server = spawnServer(['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)], {
-    env,
-    detached: true,
-  });
-  t.after(() => killGroup(server, 'SIGKILL'));
-  const url = `http://127.0.0.1:${port}`;
-  await pollUntil('serve to answer /healthz', 30_000, async () => {
-    if (server.child.exitCode !== null) throw new Error(`serve exited early:\n${server.output.join('\n')}`);
-    return (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200;
-  });
-  return { server, url };
 }
 
 function deliveryIds(count: number): string[] {
@@ -167,7 +151,7 @@ for (const workers of [1, 2]) {
   describe(`${serve} killed in the middle of a stream of deliveries`, () => {
     it('loses none it acknowledged when SIGKILLed, and processes them after a restart', async (t) => {
       const setup = await setUp(t);
-      const first = await startServe(t, setup.env, workers);
+      const first = await startServeGroup(t, setup.env, workers);
       // The whole process group, as systemd kills a service's cgroup: a worker would otherwise
       // finish its requests after its primary died.
       const outcomes = await stream(first.url, setup.secret, deliveryIds(TOTAL), () =>
@@ -176,7 +160,7 @@ for (const workers of [1, 2]) {
       await first.server.exited;
       assert.equal(first.server.child.signalCode, 'SIGKILL');
 
-      const second = await startServe(t, setup.env, workers);
+      const second = await startServeGroup(t, setup.env, workers);
       const acknowledged = outcomes.filter(ok).map((outcome) => outcome.id);
       const stored = await storedCounts(setup);
       const lost = acknowledged.filter((id) => !stored.has(id));
@@ -195,14 +179,14 @@ for (const workers of [1, 2]) {
 
     it('answers every request it received when SIGTERMed, exits 0, and processes them after a restart', async (t) => {
       const setup = await setUp(t);
-      const first = await startServe(t, setup.env, workers);
+      const first = await startServeGroup(t, setup.env, workers);
       // To the whole group, as systemd stops a service: workers hear it twice, from it and from their primary.
       const outcomes = await stream(first.url, setup.secret, deliveryIds(TOTAL), () =>
         killGroup(first.server, 'SIGTERM'),
       );
       assert.equal(await first.server.exited, 0);
 
-      const second = await startServe(t, setup.env, workers);
+      const second = await startServeGroup(t, setup.env, workers);
       const acknowledged = outcomes.filter(ok).map((outcome) => outcome.id);
       const stored = await storedCounts(setup);
       const finishedAfterSignal = outcomes.filter((outcome) => ok(outcome) && outcome.answeredAfterSignal).length;

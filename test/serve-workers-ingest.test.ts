@@ -6,7 +6,15 @@ import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { signedHeaders } from './helpers/hooks.ts';
-import { freePort, killGroup, pollUntil, type ServerProcess, spawnServer } from './helpers/process.ts';
+import {
+  freePort,
+  killGroup,
+  LISTENING,
+  listeningWorkers,
+  pollUntil,
+  type ServerProcess,
+  spawnServer,
+} from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
 
 // Hook ingest under `serve --workers 2`, against the built server. On SQLite the primary commits
@@ -14,7 +22,6 @@ import { TEST_SECRET_KEY } from './helpers/server.ts';
 // Either way: each delivery stored once, every 2xx durable, a dead worker replaced while the
 // other goes on receiving.
 
-const LISTENING = /"pid":(\d+).*Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 
 interface Served {
@@ -44,17 +51,6 @@ async function serveTwoWorkers(t: TestContext): Promise<Served & { secret: strin
   const db = createDb(database.url);
   t.after(() => db.destroy());
   return { server, url: `http://127.0.0.1:${port}`, db, env, workers, secret: added.stdout.trim() };
-}
-
-/** Waits until `count` workers with different pids have logged that they listen; returns the pids. */
-async function listeningWorkers(server: ServerProcess, count: number, seen: number[] = []): Promise<number[]> {
-  const pids = [...seen];
-  while (pids.length < count) {
-    const others = pids.length > 0 ? `(?!(?:${pids.join('|')})\\b)` : '';
-    const line = await server.waitFor(new RegExp(`"pid":${others}\\d+.*Server listening`));
-    pids.push(Number(LISTENING.exec(line)?.[1]));
-  }
-  return pids;
 }
 
 /** The pids of the workers that logged a completed POST to `path`. */

@@ -5,10 +5,8 @@ import { Webhook } from 'standardwebhooks';
 import { createDb } from './helpers/built.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase } from './helpers/database.ts';
-import { isAlive, killGroup, type ServerProcess, spawnServer } from './helpers/process.ts';
+import { isAlive, killGroup, LISTENING, listeningWorkers, type ServerProcess, spawnServer } from './helpers/process.ts';
 import { TEST_SECRET_KEY } from './helpers/server.ts';
-
-const LISTENING = /"pid":(\d+).*Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
 
 async function freshDatabase(t: TestContext) {
   const database = await createTestDatabase();
@@ -42,17 +40,6 @@ async function answeringPids(server: ServerProcess, path: string, count: number)
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return new Set(completedPids(server, path));
-}
-
-/** Waits until `count` workers with different pids have logged that they listen; returns the pids. */
-async function listeningWorkers(server: ServerProcess, count: number, seen: number[] = []): Promise<number[]> {
-  const pids = [...seen];
-  while (pids.length < count) {
-    const others = pids.length > 0 ? `(?!(?:${pids.join('|')})\\b)` : '';
-    const line = await server.waitFor(new RegExp(`"pid":${others}\\d+.*Server listening`));
-    pids.push(Number(LISTENING.exec(line)?.[1]));
-  }
-  return pids;
 }
 
 /** The same request many times at once, each on a connection of its own so they spread over the workers. */

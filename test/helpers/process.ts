@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { TestContext } from 'node:test';
 import { BIN } from './cli.ts';
 
 export interface ServerProcess {
@@ -109,4 +110,39 @@ export async function pollUntil(what: string, timeoutMs: number, check: () => Pr
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A worker's "Server listening" log line: its pid, then its port. */
+export const LISTENING = /"pid":(\d+).*Server listening at http:\/\/127\.0\.0\.1:(\d+)/;
+
+/** Waits until `count` workers with different pids have logged that they listen; returns the pids. */
+export async function listeningWorkers(server: ServerProcess, count: number, seen: number[] = []): Promise<number[]> {
+  const pids = [...seen];
+  while (pids.length < count) {
+    const others = pids.length > 0 ? `(?!(?:${pids.join('|')})\\b)` : '';
+    const line = await server.waitFor(new RegExp(`"pid":${others}\\d+.*Server listening`));
+    pids.push(Number(LISTENING.exec(line)?.[1]));
+  }
+  return pids;
+}
+
+/**
+ * Starts `serve --workers N` on a free port, in a process group of its own (SIGKILLed whole when
+ * the test ends), and waits until it answers /healthz.
+ */
+export async function startServeGroup(
+  t: Pick<TestContext, 'after'>,
+  env: Record<string, string>,
+  workers = 1,
+): Promise<{ server: ServerProcess; url: string }> {
+  const port = await freePort();
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--workers', String(workers)];
+  const server = spawnServer(args, { env, detached: true });
+  t.after(() => killGroup(server, 'SIGKILL'));
+  const url = `http://127.0.0.1:${port}`;
+  await pollUntil('serve to answer /healthz', 30_000, async () => {
+    if (server.child.exitCode !== null) throw new Error(`serve exited early:\n${server.output.join('\n')}`);
+    return (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200;
+  });
+  return { server, url };
 }
