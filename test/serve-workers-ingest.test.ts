@@ -84,6 +84,9 @@ async function deliver(served: Served & { secret: string }, id: string): Promise
       method: 'POST',
       body: payload,
       headers: { ...headers, connection: 'close' },
+      // As senders do (GitHub waits 10 s): a connection node:cluster's primary was handing to a
+      // worker as it was killed is never answered nor closed, and fetch alone would wait 300 s.
+      signal: AbortSignal.timeout(10_000),
     });
     const body = (await response.json()) as { id?: number };
     return { id, status: response.status, deliveryId: body.id };
