@@ -13,8 +13,6 @@ export interface WrkOptions {
   url: string;
   seconds: number;
   connections: number;
-  /** wrk's threads; 2 unless given (never more than connections). */
-  threads?: number;
   headers?: Record<string, string>;
   /** A Lua script making each request (S5), and the environment it reads. */
   script?: string;
