@@ -28,14 +28,7 @@ function milliseconds(value: string): number {
 }
 
 export function wrk(options: WrkOptions): Promise<Load> {
-  const args = [
-    `-t${options.threads ?? 2}`,
-    `-c${options.connections}`,
-    `-d${options.seconds}s`,
-    '--latency',
-    '--timeout',
-    '10s',
-  ];
+  const args = ['-t2', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '--timeout', '10s'];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (options.script) args.push('-s', options.script);
   args.push(options.url);
