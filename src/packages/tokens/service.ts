@@ -1,8 +1,8 @@
 import type { Actor } from '../../core/actor.ts';
 import type { PrincipalUser } from '../../core/auth.ts';
-import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, nowIso } from '../../core/db.ts';
 import { parseDuration } from '../../core/duration.ts';
+import { type Epoch, EpochCache } from '../../core/epochs.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import { sha256Hex } from '../../core/secrets.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -35,7 +35,7 @@ export interface ResolvedToken {
   user: PrincipalUser;
   scopes: ReadonlySet<string>;
   /** The auth epoch read before the token was: what the rest of the request may cache at. */
-  epoch: AuthEpoch;
+  epoch: Epoch;
 }
 
 /** A usable token as last read from the database, times in ms. */
@@ -92,7 +92,7 @@ export function createTokensService(db: Db, options: TokensServiceOptions) {
    * The cached token when the database would answer the same without a write: not expired at
    * `at` and used within the touch interval. Anything else goes to the database, the truth.
    */
-  function fromCache(epoch: AuthEpoch, hash: string, at: number): CachedToken | undefined {
+  function fromCache(epoch: Epoch, hash: string, at: number): CachedToken | undefined {
     const cached = cache.get(epoch, hash);
     if (!cached || (cached.expiresAt !== null && cached.expiresAt <= at)) return undefined;
     const idleFor = at - cached.lastUsedAt;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { authEpochReader } from '../../core/auth-epoch.ts';
+import { epochReader } from '../../core/epochs.ts';
 import { definePackage, type ServiceDeps } from '../../core/package.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { EventsService } from '../events/index.ts';
@@ -32,9 +32,17 @@ function services({
     redis,
   });
   // One reader for the process's caches of sessions, tokens (through `users`) and access.
-  const authEpoch = authEpochReader(db);
+  const authEpoch = epochReader(db, 'auth_epoch');
   return {
-    users: createUsersService(db, { permissions, audit, events, throttle, authEpoch, now }),
+    users: createUsersService(db, {
+      permissions,
+      audit,
+      events,
+      throttle,
+      authEpoch,
+      userListEpoch: epochReader(db, 'user_list_epoch'),
+      now,
+    }),
     sessions: createSessionService(db, {
       idleMs: config.sessionIdleMs,
       maxAgeMs: config.sessionMaxAgeMs,

@@ -49,17 +49,40 @@ export function findUserByUsername(db: Db, username: string): Promise<UserRow | 
 }
 
 /** A page of users, newest first, with only the columns they are shown with: rows are the cost of a page. */
-export async function listUsers(db: Db, page: Page): Promise<{ rows: UserFieldsRow[]; total: number }> {
-  const users = db.selectFrom('users');
-  return selectPage(users, users.select(USER_FIELDS).orderBy('id', 'desc'), page);
+// A page of the user list with each user's group names: one query, one row per user and group.
+const userPageRows = precompiled((db: Db, limit: number, offset: number) =>
+  db
+    .selectFrom((eb) =>
+      eb.selectFrom('users').select(USER_FIELDS).orderBy('id', 'desc').limit(limit).offset(offset).as('users'),
+    )
+    .leftJoin('user_groups', 'user_groups.user_id', 'users.id')
+    .leftJoin('groups', 'groups.id', 'user_groups.group_id')
+    .select(USER_FIELDS.map((field) => `users.${field}` as const))
+    .select('groups.name as group_name')
+    .orderBy('users.id', 'desc')
+    .orderBy('groups.name'),
+);
+
+const userCount = precompiled((db: Db) => db.selectFrom('user_count').select('value').where('id', '=', 1));
+
+/** Users, newest first, each with their group names (sorted), and how many there are in all. */
+export async function listUsers(
+  db: Db,
+  page: Page,
+): Promise<{ rows: { row: UserFieldsRow; groups: string[] }[]; total: number }> {
+  const [joined, [count]] = await Promise.all([userPageRows(db, page.limit, page.offset), userCount(db)]);
+  const rows: { row: UserFieldsRow; groups: string[] }[] = [];
+  for (const { group_name, ...row } of joined) {
+    if (rows.at(-1)?.row.id !== row.id) rows.push({ row, groups: [] });
+    if (group_name !== null) rows[rows.length - 1].groups.push(group_name);
+  }
+  return { rows, total: Number(count.value) };
 }
 
+/** Read from the count the users migration keeps: one row, however many users there are. */
 export async function countUsers(db: Db): Promise<number> {
-  const { total } = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  return Number(total);
+  const [count] = await userCount(db);
+  return Number(count.value);
 }
 
 /** Inserts a user with the key of its username; throws a unique violation when the key is taken. */

@@ -1,6 +1,6 @@
 import type { TrailActor } from '../../core/actor.ts';
-import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, isUniqueViolation, nowIso, toDbBool } from '../../core/db.ts';
+import { type Epoch, EpochCache } from '../../core/epochs.ts';
 import { loginFailures } from '../../core/metrics.ts';
 import type { Page, Paged } from '../../core/paging.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -71,7 +71,9 @@ export interface UsersServiceOptions {
   events: EventsService;
   throttle?: LoginThrottle;
   /** Reads the auth epoch the cache of users' groups and permissions is kept at. */
-  authEpoch?: () => Promise<AuthEpoch>;
+  authEpoch?: () => Promise<Epoch>;
+  /** Reads the epoch the cache of user list pages is kept at. */
+  userListEpoch?: () => Promise<Epoch>;
   now?: () => Date;
 }
 
@@ -83,6 +85,8 @@ export interface Access {
 
 // One entry per user active at once; a full cache starts over.
 const CACHED_ACCESS = 10_000;
+// Pages of the user list (limit and offset) a process keeps; a full cache starts over.
+const CACHED_USER_PAGES = 256;
 
 /** Passwords from the CLI may be weak (the original's `--password 1234` flow); never from the web. */
 export interface PasswordPolicy {
@@ -98,6 +102,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   const authority = createAuthority(options.permissions);
   const { audit, events } = options;
   const accessCache = new EpochCache<number, Access>(CACHED_ACCESS);
+  const userPages = new EpochCache<string, Paged<User>>(CACHED_USER_PAGES);
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -271,9 +276,20 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return toUser(await userByUsername(username));
     },
 
+    /**
+     * A page of users, newest first. Pages are kept while the user list's epoch stays put: every
+     * change a page shows moves it, in every process (see the users migration that keeps it).
+     * Callers get the kept page itself and must not change it.
+     */
     async listUsers(page: Page): Promise<Paged<User>> {
+      const epoch = await options.userListEpoch?.();
+      const key = `${page.limit}:${page.offset}`;
+      const kept = userPages.get(epoch, key);
+      if (kept) return kept;
       const { rows, total } = await repo.listUsers(db, page);
-      return { items: await toUsers(rows), total, ...page };
+      const listed = { items: rows.map(({ row, groups }) => userRowToUser(row, groups)), total, ...page };
+      userPages.set(epoch, key, listed);
+      return listed;
     },
 
     async countUsers(): Promise<number> {
@@ -413,8 +429,8 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       return authority.access(db, userId);
     },
 
-    /** Reads the auth epoch: what a request's cached answers must have been kept at (see core/auth-epoch.ts). */
-    authEpoch(): Promise<AuthEpoch> {
+    /** Reads the auth epoch: what a request's cached answers must have been kept at (see core/epochs.ts). */
+    authEpoch(): Promise<Epoch> {
       return options.authEpoch?.() ?? Promise.resolve(undefined);
     },
 
@@ -422,7 +438,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      * As `access`, answered from the process's cache while the auth epoch the request read stays
      * put: every change to memberships, grants, groups or the user moves it, in every process.
      */
-    async accessAt(epoch: AuthEpoch, userId: number): Promise<Access> {
+    async accessAt(epoch: Epoch, userId: number): Promise<Access> {
       const cached = accessCache.get(epoch, userId);
       if (cached) return cached;
       const access = await authority.access(db, userId);

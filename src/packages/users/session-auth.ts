@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PrincipalUser, UserPrincipal } from '../../core/auth.ts';
-import type { AuthEpoch } from '../../core/auth-epoch.ts';
+import type { Epoch } from '../../core/epochs.ts';
 import type { UsersService } from './service.ts';
 import { sessionCookie } from './session-cookie.ts';
 
@@ -20,7 +20,7 @@ declare module 'fastify' {
 export function userPrincipal(
   users: Pick<UsersService, 'accessAt'>,
   user: PrincipalUser,
-  epoch: AuthEpoch,
+  epoch: Epoch,
   via: 'session' | 'token',
   token?: { id: number; scopes: ReadonlySet<string> },
 ): UserPrincipal {

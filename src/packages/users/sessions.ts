@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TrailActor } from '../../core/actor.ts';
-import { type AuthEpoch, EpochCache } from '../../core/auth-epoch.ts';
 import { type Db, inTransaction, nowIso } from '../../core/db.ts';
+import { type Epoch, EpochCache } from '../../core/epochs.ts';
 import { sha256Hex } from '../../core/secrets.ts';
 import type { AuditService } from '../audit/index.ts';
 import * as repo from './session-repository.ts';
@@ -11,7 +11,7 @@ export interface SessionOptions {
   maxAgeMs: number;
   audit: AuditService;
   /** Reads the auth epoch the cache of resolved sessions is kept at. */
-  authEpoch: () => Promise<AuthEpoch>;
+  authEpoch: () => Promise<Epoch>;
   now?: () => Date;
 }
 
@@ -19,7 +19,7 @@ export interface ResolvedSession {
   idHash: string;
   user: { id: number; username: string; firstName: string; lastName: string };
   /** The auth epoch read before the session was: what the rest of the request may cache at. */
-  epoch: AuthEpoch;
+  epoch: Epoch;
 }
 
 /** A live session as last read from the database, times in ms. */
@@ -47,7 +47,7 @@ export function createSessionService(db: Db, options: SessionOptions) {
    * absolute age, and seen within the touch interval (which is shorter than the idle timeout).
    * Any other case goes to the database, which stays the truth.
    */
-  function fromCache(epoch: AuthEpoch, idHash: string, at: number): CachedSession | undefined {
+  function fromCache(epoch: Epoch, idHash: string, at: number): CachedSession | undefined {
     const cached = cache.get(epoch, idHash);
     if (!cached) return undefined;
     const idleFor = at - cached.lastSeenAt;

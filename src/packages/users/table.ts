@@ -47,8 +47,15 @@ export interface SessionTable {
   user_agent: string;
 }
 
+/** One row (id 1): how many users there are, kept by triggers on users. Bigint: a string on PostgreSQL. */
+export interface UserCountTable {
+  id: number;
+  value: number | string;
+}
+
 export interface UsersTables {
   users: UserTable;
+  user_count: UserCountTable;
   groups: GroupTable;
   user_groups: UserGroupTable;
   group_permissions: GroupPermissionTable;

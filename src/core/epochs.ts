@@ -2,21 +2,23 @@ import type SQLite from 'better-sqlite3';
 import { connectionOf, type Db } from './db.ts';
 
 /**
- * The auth epoch as a request read it: every cached session, token or access a request uses was
- * cached at this epoch. Undefined where nothing may be cached (a transaction's services).
+ * An epoch as a request read it: every cached answer the request uses was cached at this epoch.
+ * Undefined where nothing may be cached (a transaction's services).
  */
-export type AuthEpoch = number | undefined;
+export type Epoch = number | undefined;
 
-const READ = 'select value from auth_epoch where id = 1';
+/** The one-row counters (`id` 1, `value`) that database triggers move; see the users migrations. */
+export type EpochTable = 'auth_epoch' | 'user_list_epoch';
 
 /**
- * Reads the `auth_epoch` counter (see the users package's migration: database triggers move it,
- * in the same transaction, on every change that could make a cached answer wrong). SQLite: one
- * prepared statement on the process's handle, microseconds; PostgreSQL: one tiny named query,
- * shared by the requests that asked in the same event-loop turn.
+ * Reads an epoch counter (database triggers move it, in the same transaction, on every change
+ * that could make an answer cached under it wrong). SQLite: one prepared statement on the
+ * process's handle, microseconds; PostgreSQL: one tiny named query, shared by the requests that
+ * asked in the same event-loop turn.
  * Over a transaction it answers undefined, so services built over one cache nothing.
  */
-export function authEpochReader(db: Db): () => Promise<AuthEpoch> {
+export function epochReader(db: Db, table: EpochTable): () => Promise<Epoch> {
+  const read = `select value from ${table} where id = 1`;
   const connection = connectionOf(db);
   if (connection?.kind === 'sqlite') {
     let statement: SQLite.Statement<[], number> | undefined;
@@ -26,15 +28,15 @@ export function authEpochReader(db: Db): () => Promise<AuthEpoch> {
       // would see its uncommitted bump, which a rollback would later hand to a different change.
       if (database.inTransaction) return undefined;
       // Prepared on first use: the table exists only once the database is migrated.
-      statement ??= database.prepare<[], number>(READ).pluck();
+      statement ??= database.prepare<[], number>(read).pluck();
       return statement.get();
     };
   }
   if (connection?.kind === 'postgres') {
-    const query = { name: 'auth_epoch', text: READ };
+    const query = { name: table, text: read };
     // Requests arriving in one turn of the event loop share one read, sent after the last of them
     // arrived: it sees every change committed before any of them, as a read of its own would.
-    let batch: Promise<AuthEpoch> | undefined;
+    let batch: Promise<Epoch> | undefined;
     return () => {
       batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
         batch = undefined;
@@ -48,12 +50,12 @@ export function authEpochReader(db: Db): () => Promise<AuthEpoch> {
 }
 
 /**
- * Answers cached at one auth epoch, dropped as soon as a request brings another. A value is kept
+ * Answers cached at one epoch, dropped as soon as a request brings another. A value is kept
  * only when it was read from the database after the epoch it is kept under, so a change that
  * commits meanwhile has moved the epoch past it. At most `max` entries: full, it starts over.
  */
 export class EpochCache<K, V> {
-  private epoch: AuthEpoch;
+  private epoch: Epoch;
   private readonly entries = new Map<K, V>();
   private readonly max: number;
 
@@ -61,7 +63,7 @@ export class EpochCache<K, V> {
     this.max = max;
   }
 
-  get(epoch: AuthEpoch, key: K): V | undefined {
+  get(epoch: Epoch, key: K): V | undefined {
     if (epoch === undefined) return undefined;
     if (epoch !== this.epoch) {
       this.entries.clear();
@@ -72,7 +74,7 @@ export class EpochCache<K, V> {
   }
 
   /** Keeps `value`, read after `epoch` was, unless the cache has moved to another epoch since. */
-  set(epoch: AuthEpoch, key: K, value: V): void {
+  set(epoch: Epoch, key: K, value: V): void {
     if (epoch === undefined || epoch !== this.epoch) return;
     if (this.entries.size >= this.max) this.entries.clear();
     this.entries.set(key, value);
