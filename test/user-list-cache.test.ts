@@ -1,5 +1,5 @@
-// Each server process keeps the pages of the user list it answered while the user list's epoch
-// stays put. Two `serve` processes on one database (a SQLite file or a PostgreSQL database):
+// Each server process keeps the pages of the user list and the users it answered while the user
+// list's epoch stays put. Two `serve` processes on one database (a SQLite file or a PostgreSQL database):
 // after both have answered a page (their caches warm), every change the page shows, made through
 // the other process or the CLI, is on the page at the very next request to either.
 import assert from 'node:assert/strict';
@@ -20,21 +20,29 @@ interface ListedUser {
   last_login_at: string | null;
 }
 
-/** The page as each instance answers it: asked twice each, so the second comes from a warm cache. */
-async function pages(clients: Client[], path = PAGE): Promise<{ items: ListedUser[]; total: number }[]> {
-  const answers = [];
-  for (const client of clients) {
-    await expectOk(await client.get(path));
-    answers.push(await expectOk(await client.get(path)));
-  }
-  return answers;
+interface Page {
+  items: ListedUser[];
+  total: number;
 }
 
-function listed(page: { items: ListedUser[] }, username: string): ListedUser | undefined {
+/** `path` as each instance answers it: asked twice each, so the second comes from a warm cache. */
+async function answers<T>(clients: Client[], path: string): Promise<T[]> {
+  const answered = [];
+  for (const client of clients) {
+    await expectOk(await client.get(path));
+    answered.push(await expectOk(await client.get(path)));
+  }
+  return answered;
+}
+
+const pages = (clients: Client[], path = PAGE) => answers<Page>(clients, path);
+const shown = (clients: Client[], id: number | undefined) => answers<ListedUser>(clients, `/api/v1/users/${id}`);
+
+function listed(page: Page, username: string): ListedUser | undefined {
   return page.items.find((user) => user.username === username);
 }
 
-describe('cached user list pages across two processes', () => {
+describe('cached user list pages and users across two processes', () => {
   it('every change a page shows is on it at the next request to either process', async (t) => {
     const { urls, cli } = await startInstances(t, 2);
     await cli(['add-user', '--username', 'boss', '--password', PASSWORD]);
@@ -51,11 +59,17 @@ describe('cached user list pages across two processes', () => {
       assert.equal(page.total, 2);
       assert.deepEqual(listed(page, 'joe')?.groups, []);
     }
-    for (const page of await pages(admins, SECOND_PAGE)) assert.deepEqual(page.items.map((user) => user.username), ['boss']);
+    for (const page of await pages(admins, SECOND_PAGE))
+      assert.deepEqual(
+        page.items.map((user) => user.username),
+        ['boss'],
+      );
     const joe = listed((await pages(admins))[0], 'joe')?.id;
 
+    await shown(admins, joe);
     await expectOk(await first.patch(`/api/v1/users/${joe}`, { email: 'joe@example.org' }));
     for (const page of await pages(admins)) assert.equal(listed(page, 'joe')?.email, 'joe@example.org');
+    for (const user of await shown(admins, joe)) assert.equal(user.email, 'joe@example.org');
 
     await cli(['add-group', '--groupname', 'crew']);
     await cli(['add-group-member', '--groupname', 'crew', '--membername', 'joe']);
@@ -65,6 +79,7 @@ describe('cached user list pages across two processes', () => {
     const crew = groups.find((group: { name: string }) => group.name === 'crew').id;
     await expectOk(await first.patch(`/api/v1/groups/${crew}`, { name: 'team' }));
     for (const page of await pages(admins)) assert.deepEqual(listed(page, 'joe')?.groups, ['team']);
+    for (const user of await shown(admins, joe)) assert.deepEqual(user.groups, ['team']);
 
     await new Client(urls[1]).login('joe', PASSWORD);
     for (const page of await pages(admins)) assert.notEqual(listed(page, 'joe')?.last_login_at, null);
@@ -79,5 +94,6 @@ describe('cached user list pages across two processes', () => {
       assert.equal(listed(page, 'joe'), undefined);
     }
     for (const page of await pages(admins, SECOND_PAGE)) assert.deepEqual(page.items, []);
+    for (const admin of admins) assert.equal((await admin.get(`/api/v1/users/${joe}`)).status, 404);
   });
 });

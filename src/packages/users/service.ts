@@ -72,7 +72,7 @@ export interface UsersServiceOptions {
   throttle?: LoginThrottle;
   /** Reads the auth epoch the cache of users' groups and permissions is kept at. */
   authEpoch?: () => Promise<Epoch>;
-  /** Reads the epoch the cache of user list pages is kept at. */
+  /** Reads the epoch the caches of users as shown (one, or a page of the list) are kept at. */
   userListEpoch?: () => Promise<Epoch>;
   now?: () => Date;
 }
@@ -103,6 +103,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
   const { audit, events } = options;
   const accessCache = new EpochCache<number, Access>(CACHED_ACCESS);
   const userPages = new EpochCache<string, Paged<User>>(CACHED_USER_PAGES);
+  const shownUsers = new EpochCache<number, User>(CACHED_ACCESS);
 
   function checkPassword(password: string, username: string, policy: PasswordPolicy): void {
     const weakness = passwordWeakness(password, username);
@@ -266,10 +267,19 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       }
     },
 
+    /**
+     * A user as the API shows them, kept under the user list's epoch like the pages of the list:
+     * callers get the kept user itself and must not change it.
+     */
     async getUser(id: number): Promise<User> {
+      const epoch = await options.userListEpoch?.();
+      const kept = shownUsers.get(epoch, id);
+      if (kept) return kept;
       const found = await repo.findUserWithGroups(db, id);
       if (!found) throw new UserNotFoundError();
-      return userRowToUser(found.row, found.groups);
+      const user = userRowToUser(found.row, found.groups);
+      shownUsers.set(epoch, id, user);
+      return user;
     },
 
     async getUserByUsername(username: string): Promise<User> {
