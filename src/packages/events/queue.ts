@@ -31,17 +31,32 @@ export interface FinishedSend {
  * hooks queue: `FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's write lock on SQLite.
  */
 export async function claimDue(db: Db, now: string, leaseUntil: string, limit: number): Promise<ClaimedMessage[]> {
-  let due = db
-    .selectFrom('event_messages')
-    .select('id')
-    .where('status', 'in', ['pending', 'processing'])
-    .where('next_attempt_at', '<=', now)
-    .where('subscription_id', 'in', (eb) =>
-      eb.selectFrom('event_subscriptions').select('id').where('enabled', '=', toDbBool(true)),
+  // Each status on its own, in due order from the (status, next_attempt_at) index: a claim reads
+  // about `limit` entries of each however long the backlog (see the hooks queue).
+  const dueWith = (status: 'pending' | 'processing') => {
+    const due = db
+      .selectFrom('event_messages')
+      .select(['id', 'next_attempt_at'])
+      .where('status', '=', status)
+      .where('next_attempt_at', '<=', now)
+      .where('subscription_id', 'in', (eb) =>
+        eb.selectFrom('event_subscriptions').select('id').where('enabled', '=', toDbBool(true)),
+      )
+      .orderBy('next_attempt_at')
+      .limit(limit);
+    return isPostgres(db) ? due.forUpdate().skipLocked() : due;
+  };
+  const due = db
+    .selectFrom(
+      db
+        .selectFrom(dueWith('pending').as('pending'))
+        .selectAll()
+        .unionAll(db.selectFrom(dueWith('processing').as('lapsed')).selectAll())
+        .as('due'),
     )
+    .select('id')
     .orderBy('next_attempt_at')
     .limit(limit);
-  if (isPostgres(db)) due = due.forUpdate().skipLocked();
   const claimed = await db
     .updateTable('event_messages')
     .set({ status: 'processing', attempts: sql`attempts + 1`, next_attempt_at: leaseUntil })
