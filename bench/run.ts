@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bareNodeRssMiB, childPids, rssMiB } from './lib/processes.ts';
+import { bareNodeRssMiB, childPids, rssMiB, SETTLE_MS } from './lib/processes.ts';
 import {
   againstBaseline,
   CONNECTIONS,
@@ -32,7 +32,7 @@ const rows: string[] = [];
 const resources: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'endpoint-bench-logs-'));
 const { server: baseline, target: baselineTarget } = await startBaseline(dir);
-const bareRss = await bareNodeRssMiB();
+const bareRss = await bareNodeRssMiB(SETTLE_MS);
 try {
   for (const kind of DATABASES) {
     await onDatabase(kind, async (database) => {
@@ -43,14 +43,18 @@ try {
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const pid = server.child.pid as number;
           const pids = workers > 1 ? [pid, ...childPids(pid)] : [pid];
-          const rss = pids.map((p) => rssMiB(p));
+          const started = pids.map((p) => rssMiB(p));
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          const settled = pids.map((p) => rssMiB(p));
+          const mib = (rss: number[]) => rss.map((r) => r.toFixed(0)).join(' + ');
           resources.push(
             row(
               kind,
               workers,
               Math.round(server.coldStartMs),
-              rss.map((r) => r.toFixed(0)).join(' + '),
-              (Math.max(...rss) / bareRss).toFixed(2),
+              mib(started),
+              mib(settled),
+              (Math.max(...settled) / bareRss).toFixed(2),
             ),
           );
           const target: Target = {
@@ -78,6 +82,15 @@ console.log(row('scenario', 'db', 'workers', 'req/s', 'p99 ms', 'baseline req/s'
 console.log(row('---', '---', '---', '---:', '---:', '---:', '---:', '---:'));
 for (const line of rows) console.log(line);
 console.log(`\nbare node process: ${bareRss.toFixed(0)} MiB RSS\n`);
-console.log(row('db', 'workers', 'cold start to first 200, ms', 'idle RSS per process, MiB', 'largest ÷ bare node'));
-console.log(row('---', '---', '---:', '---:', '---:'));
+console.log(
+  row(
+    'db',
+    'workers',
+    'cold start to first 200, ms',
+    'RSS 1 s after, MiB',
+    `RSS idle ${SETTLE_MS / 1000} s, MiB`,
+    'largest idle ÷ bare node',
+  ),
+);
+console.log(row('---', '---', '---:', '---:', '---:', '---:'));
 for (const line of resources) console.log(line);

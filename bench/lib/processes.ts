@@ -70,10 +70,17 @@ export function childPids(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
-/** RSS of a node process that does nothing: what `serve`'s idle memory is compared to. */
-export async function bareNodeRssMiB(): Promise<number> {
+/**
+ * How long `serve` is left idle before its settled RSS is read: startup's garbage grows V8's young
+ * generation to 16 MiB a half, and V8's memory reducer gives it back only once the process has
+ * been idle for a while (about 15 s here).
+ */
+export const SETTLE_MS = 30_000;
+
+/** RSS of a node process that does nothing, after `waitMs`: what `serve`'s idle memory is compared to. */
+export async function bareNodeRssMiB(waitMs: number): Promise<number> {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
   const rss = rssMiB(child.pid as number);
   child.kill();
   return rss;
