@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { EventType } from '../../core/events.ts';
-import type { UserRow } from './table.ts';
+import type { UserFieldsRow } from './table.ts';
 
 const UserDataSchema = Type.Object({
   id: Type.Integer(),
@@ -42,7 +42,7 @@ export const usersEventTypes: Record<string, EventType> = {
 };
 
 /** A user as events carry them. */
-export function userData(row: UserRow) {
+export function userData(row: UserFieldsRow) {
   return {
     id: row.id,
     username: row.username,

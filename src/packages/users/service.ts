@@ -27,17 +27,7 @@ import { usernameKey } from './username-key.ts';
 export { type Actor, ADMIN_GROUP, OPERATOR } from './authority.ts';
 
 export function userRowToUser(row: UserFieldsRow, groups: string[]): User {
-  return {
-    id: row.id,
-    username: row.username,
-    first_name: row.first_name,
-    last_name: row.last_name,
-    email: row.email,
-    active: Boolean(row.active),
-    groups,
-    created_at: row.created_at,
-    last_login_at: row.last_login_at,
-  };
+  return { ...userData(row), groups, created_at: row.created_at, last_login_at: row.last_login_at };
 }
 
 export function groupRowToGroup(row: GroupRow): Group {

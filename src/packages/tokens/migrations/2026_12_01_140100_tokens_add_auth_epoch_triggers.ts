@@ -10,9 +10,9 @@ const TRIGGERS = [
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
-  for (const trigger of epochTriggers(db, TRIGGERS)) await trigger.create.execute(db);
+  for (const trigger of epochTriggers(db, TRIGGERS, { each: 'row' })) await trigger.create.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const trigger of epochTriggers(db, TRIGGERS)) await trigger.drop.execute(db);
+  for (const trigger of epochTriggers(db, TRIGGERS, { each: 'row' })) await trigger.drop.execute(db);
 }

@@ -28,11 +28,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.insertInto('auth_epoch').values({ id: 1, value: 0 }).execute();
   await createEpochBump(db);
-  for (const trigger of epochTriggers(db, TRIGGERS)) await trigger.create.execute(db);
+  for (const trigger of epochTriggers(db, TRIGGERS, { each: 'row' })) await trigger.create.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const trigger of epochTriggers(db, TRIGGERS)) await trigger.drop.execute(db);
+  for (const trigger of epochTriggers(db, TRIGGERS, { each: 'row' })) await trigger.drop.execute(db);
   await dropEpochBump(db);
   await db.schema.dropTable('auth_epoch').execute();
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createRowTrigger, dropRowTrigger, type RowTrigger } from '../../../core/row-triggers.ts';
+import { type ChangeTrigger, createChangeTrigger, dropChangeTrigger } from '../../../core/change-triggers.ts';
 
 // The user list is read far more often than it changes. Two one-row counters kept by triggers,
 // in the same transaction as each change, from whichever process or command makes it:
@@ -11,9 +11,9 @@ import { createRowTrigger, dropRowTrigger, type RowTrigger } from '../../../core
 const COUNT = (change: string) => `update user_count set value = value ${change} where id = 1`;
 const MOVE = 'update user_list_epoch set value = value + 1 where id = 1';
 
-const TRIGGERS: RowTrigger[] = [
-  { name: 'users_insert_user_list', table: 'users', event: 'insert', body: `${COUNT('+ 1')}; ${MOVE}` },
-  { name: 'users_delete_user_list', table: 'users', event: 'delete', body: `${COUNT('- 1')}; ${MOVE}` },
+const TRIGGERS: ChangeTrigger[] = [
+  { name: 'users_insert_user_list', table: 'users', event: 'insert', body: (rows) => `${COUNT(`+ ${rows}`)}; ${MOVE}` },
+  { name: 'users_delete_user_list', table: 'users', event: 'delete', body: (rows) => `${COUNT(`- ${rows}`)}; ${MOVE}` },
   {
     name: 'users_update_user_list',
     table: 'users',
@@ -41,11 +41,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .executeTakeFirstOrThrow();
   await db.insertInto('user_count').values({ id: 1, value: users }).execute();
   await db.insertInto('user_list_epoch').values({ id: 1, value: 0 }).execute();
-  for (const trigger of TRIGGERS) await createRowTrigger(db, trigger);
+  for (const trigger of TRIGGERS) await createChangeTrigger(db, trigger);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const trigger of TRIGGERS) await dropRowTrigger(db, trigger);
+  for (const trigger of TRIGGERS) await dropChangeTrigger(db, trigger);
   await db.schema.dropTable('user_list_epoch').execute();
   await db.schema.dropTable('user_count').execute();
 }
