@@ -73,9 +73,9 @@ export function childPids(pid: number): number[] {
 /**
  * How long `serve` is left idle before its settled RSS is read: startup's garbage grows V8's young
  * generation to 16 MiB a half, and V8's memory reducer gives it back only once the process has
- * been idle for a while (about 15 s here).
+ * been idle for a while (here 15–20 s for one process, 40–50 s for a cluster's workers).
  */
-export const SETTLE_MS = 30_000;
+export const SETTLE_MS = 60_000;
 
 /** RSS of a node process that does nothing, after `waitMs`: what `serve`'s idle memory is compared to. */
 export async function bareNodeRssMiB(waitMs: number): Promise<number> {
