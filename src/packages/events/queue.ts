@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { type Db, isPostgres, toDbBool } from '../../core/db.ts';
+import { type Db, toDbBool } from '../../core/db.ts';
+import { dueIds } from '../../core/due-rows.ts';
 import type { MessageRow, MessageStatus } from './table.ts';
 
 /** A claimed message with where it goes and the sealed secrets that sign it. */
@@ -27,36 +28,24 @@ export interface FinishedSend {
 
 /**
  * Claims up to `limit` due messages of enabled subscriptions until `leaseUntil`: pending ones
- * whose time has come and processing ones whose claim lapsed (their worker died mid-send). As the
- * hooks queue: `FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's write lock on SQLite.
+ * whose time has come and processing ones whose claim lapsed (their worker died mid-send); see dueIds.
  */
 export async function claimDue(db: Db, now: string, leaseUntil: string, limit: number): Promise<ClaimedMessage[]> {
-  // Each status on its own, in due order from the (status, next_attempt_at) index: a claim reads
-  // about `limit` entries of each however long the backlog (see the hooks queue).
-  const dueWith = (status: 'pending' | 'processing') => {
-    const due = db
-      .selectFrom('event_messages')
-      .select(['id', 'next_attempt_at'])
-      .where('status', '=', status)
-      .where('next_attempt_at', '<=', now)
-      .where('subscription_id', 'in', (eb) =>
-        eb.selectFrom('event_subscriptions').select('id').where('enabled', '=', toDbBool(true)),
-      )
-      .orderBy('next_attempt_at')
-      .limit(limit);
-    return isPostgres(db) ? due.forUpdate().skipLocked() : due;
-  };
-  const due = db
-    .selectFrom(
+  const due = dueIds(
+    db,
+    (status) =>
       db
-        .selectFrom(dueWith('pending').as('pending'))
-        .selectAll()
-        .unionAll(db.selectFrom(dueWith('processing').as('lapsed')).selectAll())
-        .as('due'),
-    )
-    .select('id')
-    .orderBy('next_attempt_at')
-    .limit(limit);
+        .selectFrom('event_messages')
+        .select(['id', 'next_attempt_at'])
+        .where('status', '=', status)
+        .where('next_attempt_at', '<=', now)
+        .where('subscription_id', 'in', (eb) =>
+          eb.selectFrom('event_subscriptions').select('id').where('enabled', '=', toDbBool(true)),
+        )
+        .orderBy('next_attempt_at')
+        .limit(limit),
+    limit,
+  );
   const claimed = await db
     .updateTable('event_messages')
     .set({ status: 'processing', attempts: sql`attempts + 1`, next_attempt_at: leaseUntil })

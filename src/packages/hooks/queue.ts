@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { type Db, isPostgres } from '../../core/db.ts';
+import type { Db } from '../../core/db.ts';
+import { dueIds } from '../../core/due-rows.ts';
 import type { AttemptOutcome, DeliveryRow } from './table.ts';
 
 /** A claimed delivery with what its handler needs. */
@@ -23,35 +24,21 @@ export interface FinishedAttempt {
 
 /**
  * Claims up to `limit` due deliveries for this worker until `leaseUntil`: pending ones whose
- * time has come, and processing ones whose claim has lapsed (their worker died). On PostgreSQL
- * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without taking the same row;
- * SQLite runs the one UPDATE under its write lock, which serializes claims by itself.
+ * time has come, and processing ones whose claim has lapsed (their worker died); see dueIds.
  */
 export async function claimDue(db: Db, now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
-  // Each status on its own, in due order from the (status, next_attempt_at) index, so a claim
-  // reads `limit` entries of each however long the backlog: `status in (...)` had SQLite sort
-  // every due row first, and claims slowed as the backlog they should drain grew.
-  const dueWith = (status: 'pending' | 'processing') => {
-    const due = db
-      .selectFrom('hook_deliveries')
-      .select(['id', 'next_attempt_at'])
-      .where('status', '=', status)
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(limit);
-    return isPostgres(db) ? due.forUpdate().skipLocked() : due;
-  };
-  const due = db
-    .selectFrom(
+  const due = dueIds(
+    db,
+    (status) =>
       db
-        .selectFrom(dueWith('pending').as('pending'))
-        .selectAll()
-        .unionAll(db.selectFrom(dueWith('processing').as('lapsed')).selectAll())
-        .as('due'),
-    )
-    .select('id')
-    .orderBy('next_attempt_at')
-    .limit(limit);
+        .selectFrom('hook_deliveries')
+        .select(['id', 'next_attempt_at'])
+        .where('status', '=', status)
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .limit(limit),
+    limit,
+  );
   const claimed = await db
     .updateTable('hook_deliveries')
     .set({ status: 'processing', attempts: sql`attempts + 1`, next_attempt_at: leaseUntil })
