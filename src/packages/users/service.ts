@@ -75,8 +75,9 @@ export interface Access {
 
 // One entry per user active at once; a full cache starts over.
 const CACHED_ACCESS = 10_000;
-// Pages of the user list (limit and offset) a process keeps; a full cache starts over.
-const CACHED_USER_PAGES = 256;
+// Pages of the user list (limit and offset) a process keeps; a full cache starts over. At most
+// 200 users a page: a few megabytes however many pages a caller asks for.
+const CACHED_USER_PAGES = 64;
 
 /** Passwords from the CLI may be weak (the original's `--password 1234` flow); never from the web. */
 export interface PasswordPolicy {
