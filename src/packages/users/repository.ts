@@ -32,15 +32,25 @@ const userWithGroupRows = precompiled((db: Db, id: number) =>
     .orderBy('groups.name'),
 );
 
+/** A user's shown columns and their group names. */
+interface UserWithGroupNames {
+  row: UserFieldsRow;
+  groups: string[];
+}
+
+/** Rows of users joined with their groups (a user's rows together) as users with their group names. */
+function withGroupNames(joined: (UserFieldsRow & { group_name: string | null })[]): UserWithGroupNames[] {
+  const users: UserWithGroupNames[] = [];
+  for (const { group_name, ...row } of joined) {
+    if (users.at(-1)?.row.id !== row.id) users.push({ row, groups: [] });
+    if (group_name !== null) users[users.length - 1].groups.push(group_name);
+  }
+  return users;
+}
+
 /** A user and their group names (sorted) in one query, one row per group. */
-export async function findUserWithGroups(
-  db: Db,
-  id: number,
-): Promise<{ row: UserFieldsRow; groups: string[] } | undefined> {
-  const rows = await userWithGroupRows(db, id);
-  if (rows.length === 0) return undefined;
-  const { group_name: _, ...row } = rows[0];
-  return { row, groups: rows.flatMap((each) => (each.group_name === null ? [] : [each.group_name])) };
+export async function findUserWithGroups(db: Db, id: number): Promise<UserWithGroupNames | undefined> {
+  return withGroupNames(await userWithGroupRows(db, id))[0];
 }
 
 /** Case- and Unicode-form-insensitive, served by the unique index on username_key. */
@@ -48,8 +58,8 @@ export function findUserByUsername(db: Db, username: string): Promise<UserRow | 
   return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
 }
 
-/** A page of users, newest first, with only the columns they are shown with: rows are the cost of a page. */
-// A page of the user list with each user's group names: one query, one row per user and group.
+// A page of the user list, with only the columns users are shown with (rows are the cost of a
+// page) and each user's group names: one query, one row per user and group.
 const userPageRows = precompiled((db: Db, limit: number, offset: number) =>
   db
     .selectFrom((eb) =>
@@ -66,17 +76,9 @@ const userPageRows = precompiled((db: Db, limit: number, offset: number) =>
 const userCount = precompiled((db: Db) => db.selectFrom('user_count').select('value').where('id', '=', 1));
 
 /** Users, newest first, each with their group names (sorted), and how many there are in all. */
-export async function listUsers(
-  db: Db,
-  page: Page,
-): Promise<{ rows: { row: UserFieldsRow; groups: string[] }[]; total: number }> {
+export async function listUsers(db: Db, page: Page): Promise<{ rows: UserWithGroupNames[]; total: number }> {
   const [joined, [count]] = await Promise.all([userPageRows(db, page.limit, page.offset), userCount(db)]);
-  const rows: { row: UserFieldsRow; groups: string[] }[] = [];
-  for (const { group_name, ...row } of joined) {
-    if (rows.at(-1)?.row.id !== row.id) rows.push({ row, groups: [] });
-    if (group_name !== null) rows[rows.length - 1].groups.push(group_name);
-  }
-  return { rows, total: Number(count.value) };
+  return { rows: withGroupNames(joined), total: Number(count.value) };
 }
 
 /** Read from the count the users migration keeps: one row, however many users there are. */
