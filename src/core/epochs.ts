@@ -73,6 +73,15 @@ export class EpochCache<K, V> {
     return this.entries.get(key);
   }
 
+  /** The value kept for `key` at `epoch`, or else what `load` reads (after `epoch` was read), kept. */
+  async through(epoch: Epoch, key: K, load: () => Promise<V>): Promise<V> {
+    const kept = this.get(epoch, key);
+    if (kept !== undefined) return kept;
+    const value = await load();
+    this.set(epoch, key, value);
+    return value;
+  }
+
   /** Keeps `value`, read after `epoch` was, unless the cache has moved to another epoch since. */
   set(epoch: Epoch, key: K, value: V): void {
     if (epoch === undefined || epoch !== this.epoch) return;

@@ -263,14 +263,11 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      * callers get the kept user itself and must not change it.
      */
     async getUser(id: number): Promise<User> {
-      const epoch = await options.userListEpoch?.();
-      const kept = shownUsers.get(epoch, id);
-      if (kept) return kept;
-      const found = await repo.findUserWithGroups(db, id);
-      if (!found) throw new UserNotFoundError();
-      const user = userRowToUser(found.row, found.groups);
-      shownUsers.set(epoch, id, user);
-      return user;
+      return shownUsers.through(await options.userListEpoch?.(), id, async () => {
+        const found = await repo.findUserWithGroups(db, id);
+        if (!found) throw new UserNotFoundError();
+        return userRowToUser(found.row, found.groups);
+      });
     },
 
     async getUserByUsername(username: string): Promise<User> {
@@ -283,14 +280,10 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      * Callers get the kept page itself and must not change it.
      */
     async listUsers(page: Page): Promise<Paged<User>> {
-      const epoch = await options.userListEpoch?.();
-      const key = `${page.limit}:${page.offset}`;
-      const kept = userPages.get(epoch, key);
-      if (kept) return kept;
-      const { rows, total } = await repo.listUsers(db, page);
-      const listed = { items: rows.map(({ row, groups }) => userRowToUser(row, groups)), total, ...page };
-      userPages.set(epoch, key, listed);
-      return listed;
+      return userPages.through(await options.userListEpoch?.(), `${page.limit}:${page.offset}`, async () => {
+        const { rows, total } = await repo.listUsers(db, page);
+        return { items: rows.map(({ row, groups }) => userRowToUser(row, groups)), total, ...page };
+      });
     },
 
     async countUsers(): Promise<number> {
@@ -440,11 +433,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
      * put: every change to memberships, grants, groups or the user moves it, in every process.
      */
     async accessAt(epoch: Epoch, userId: number): Promise<Access> {
-      const cached = accessCache.get(epoch, userId);
-      if (cached) return cached;
-      const access = await authority.access(db, userId);
-      accessCache.set(epoch, userId, access);
-      return access;
+      return accessCache.through(epoch, userId, () => authority.access(db, userId));
     },
 
     async createGroup(actor: Actor, input: NewGroup): Promise<Group> {
