@@ -1,11 +1,11 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { type Database, type Db, isPostgres } from './db.ts';
 
 /** What a queue's worker claims: rows waiting their turn, and rows whose claim has lapsed. */
 export type DueStatus = 'pending' | 'processing';
 
-/** A queue's rows of one status due by now, oldest due first, at most the claim's limit. */
-export type DueOfStatus = (
+/** A queue's rows of one status (and whatever else the queue requires), selecting id and next_attempt_at. */
+export type OfStatus = (
   status: DueStatus,
 ) => SelectQueryBuilder<Database, any, { id: number; next_attempt_at: string }>;
 
@@ -18,9 +18,10 @@ export type DueOfStatus = (
  * PostgreSQL each read takes its rows `FOR UPDATE SKIP LOCKED`: processes claiming at once never
  * take the same row; SQLite runs the claim under its write lock, one at a time.
  */
-export function dueIds(db: Db, dueOfStatus: DueOfStatus, limit: number) {
+export function dueIds(db: Db, ofStatus: OfStatus, now: string, limit: number) {
+  const dueAt = sql.ref<string>('next_attempt_at');
   const locked = (status: DueStatus) => {
-    const due = dueOfStatus(status);
+    const due = ofStatus(status).where(dueAt, '<=', now).orderBy(dueAt).limit(limit);
     return isPostgres(db) ? due.forUpdate().skipLocked() : due;
   };
   return db

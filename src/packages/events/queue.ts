@@ -38,12 +38,10 @@ export async function claimDue(db: Db, now: string, leaseUntil: string, limit: n
         .selectFrom('event_messages')
         .select(['id', 'next_attempt_at'])
         .where('status', '=', status)
-        .where('next_attempt_at', '<=', now)
         .where('subscription_id', 'in', (eb) =>
           eb.selectFrom('event_subscriptions').select('id').where('enabled', '=', toDbBool(true)),
-        )
-        .orderBy('next_attempt_at')
-        .limit(limit),
+        ),
+    now,
     limit,
   );
   const claimed = await db

@@ -29,14 +29,8 @@ export interface FinishedAttempt {
 export async function claimDue(db: Db, now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
   const due = dueIds(
     db,
-    (status) =>
-      db
-        .selectFrom('hook_deliveries')
-        .select(['id', 'next_attempt_at'])
-        .where('status', '=', status)
-        .where('next_attempt_at', '<=', now)
-        .orderBy('next_attempt_at')
-        .limit(limit),
+    (status) => db.selectFrom('hook_deliveries').select(['id', 'next_attempt_at']).where('status', '=', status),
+    now,
     limit,
   );
   const claimed = await db
