@@ -82,7 +82,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     return503OnClosing: false,
     frameworkErrors,
     logController: new RequestLog(),
-    routerOptions: { onMaxParamLength },
+    // `/api/v1/groups/` is `/api/v1/groups`, as `/users/` is `/users` (DESIGN names that one with
+    // its slash): a client's spelling of a collection never lands on `/:id` and a 400.
+    routerOptions: { onMaxParamLength, ignoreTrailingSlash: true },
   };
   const app = Fastify(serverOptions);
   const packages = options.packages ?? installed;

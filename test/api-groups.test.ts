@@ -386,6 +386,8 @@ describe('groups API', () => {
       ['editors', 'readers'],
     );
     assert.deepEqual({ total: list.total, limit: list.limit, offset: list.offset }, { total: 4, limit: 2, offset: 1 });
+    // A collection spelled with its trailing slash is the same collection, not `/groups/:id`.
+    assert.deepEqual(await expectOk(await clients.reader.get(`${GROUPS}/?limit=2&offset=1`)), list);
 
     const renamed = await expectOk(await clients.boss.patch(`${GROUPS}/${created.id}`, { name: 'writers' }));
     assert.deepEqual(renamed, { id: created.id, name: 'writers', description: 'They edit' });

@@ -33,7 +33,6 @@ const EXAMPLES = ['root', PASSWORD, 'users.view', 'inbox', 'standard', HOOK, '30
 // Bodies that get past each service's own rules, so the 2xx answers are exercised too.
 const KNOWN_GOOD_BODIES: Record<string, Record<string, unknown>> = {
   'POST /api/v1/users/authenticate': { username: 'root', password: PASSWORD },
-  'POST /api/v1/users': { username: 'fuzzed', password: PASSWORD, email: 'fuzzed@example.com' },
   'POST /api/v1/users/': { username: 'fuzzed2', password: PASSWORD, first_name: 'Fuzz' },
   'PATCH /api/v1/users/{id}': { first_name: 'Changed', active: true },
   'POST /api/v1/groups': { name: 'fuzzed', description: 'made by the fuzzer' },

@@ -7,7 +7,6 @@ const USERS_API: Record<string, string[]> = {
   '/api/v1/users/authenticate': ['post'],
   '/api/v1/users/logout': ['post'],
   '/api/v1/users/authenticated_user': ['get'],
-  '/api/v1/users': ['get', 'post'],
   '/api/v1/users/': ['get', 'post'],
   '/api/v1/users/{id}': ['delete', 'get', 'patch'],
   '/api/v1/groups': ['get', 'post'],

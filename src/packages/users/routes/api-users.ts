@@ -10,36 +10,34 @@ const tags = ['users'];
 export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
   const { users } = app;
 
-  // DESIGN names the collection `/api/v1/users/`; both spellings answer, as clients use either.
-  for (const url of ['/users', '/users/']) {
-    app.get(
-      url,
-      {
-        config: { permission: 'users.view' },
-        schema: {
-          tags,
-          summary: 'Users, newest first (users.view)',
-          querystring: PageQuerySchema,
-          response: { 200: UserPageSchema, ...problemResponses(400, 401, 403) },
-        },
+  // DESIGN names the collection `/api/v1/users/`; the router answers `/users` too (app.ts).
+  app.get(
+    '/users/',
+    {
+      config: { permission: 'users.view' },
+      schema: {
+        tags,
+        summary: 'Users, newest first (users.view)',
+        querystring: PageQuerySchema,
+        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403) },
       },
-      async (request) => users.listUsers(pageOf(request.query)),
-    );
+    },
+    async (request) => users.listUsers(pageOf(request.query)),
+  );
 
-    app.post(
-      url,
-      {
-        config: { permission: 'users.add' },
-        schema: {
-          tags,
-          summary: 'Create a user (users.add)',
-          body: NewUserSchema,
-          response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409) },
-        },
+  app.post(
+    '/users/',
+    {
+      config: { permission: 'users.add' },
+      schema: {
+        tags,
+        summary: 'Create a user (users.add)',
+        body: NewUserSchema,
+        response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409) },
       },
-      async (request, reply) => reply.code(201).send(await users.createUser(await callerActor(request), request.body)),
-    );
-  }
+    },
+    async (request, reply) => reply.code(201).send(await users.createUser(await callerActor(request), request.body)),
+  );
 
   app.get(
     '/users/:id',
