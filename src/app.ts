@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import view from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { type Config, ConfigError } from './config.ts';
@@ -59,6 +59,8 @@ export interface AppOptions {
   /** An open database to use (tests, CLI); otherwise one is opened from the config and closed with the app. */
   db?: Db;
   logger?: FastifyServerOptions['logger'];
+  /** Where answered requests' lines go, when not through `logger` (core/request-log.ts). */
+  requestLines?: FastifyBaseLogger;
   setupToken?: string;
   /** The packages to serve, for tests that add their own (a hook handler); the installed list by default. */
   packages?: readonly AnyPackage[];
@@ -81,7 +83,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // gets it stored, and each connection still ends after that one answer.
     return503OnClosing: false,
     frameworkErrors,
-    logController: new RequestLog(),
+    logController: new RequestLog(options.requestLines),
     // `/api/v1/groups/` is `/api/v1/groups`, as `/users/` is `/users` (DESIGN names that one with
     // its slash): a client's spelling of a collection never lands on `/:id` and a 400.
     routerOptions: { onMaxParamLength, ignoreTrailingSlash: true },

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { buildApp } from './app.ts';
+import { type AppOptions, buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createDb, type Db } from './core/db.ts';
 import { assertMigrated, migrateToLatest } from './core/migrate.ts';
-import { redactUrl } from './core/redact-url.ts';
+import { requestForLog } from './core/request-log.ts';
 import { packages } from './packages/index.ts';
 import { limitPasswordHashing } from './packages/users/passwords.ts';
 import { countUsers } from './packages/users/repository.ts';
@@ -44,16 +44,6 @@ const REDACT = [
   '*.token',
 ];
 
-function requestForLog(request: FastifyRequest) {
-  return {
-    method: request.method,
-    url: redactUrl(request.url),
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket?.remotePort,
-  };
-}
-
 /**
  * With no user at all, the first admin is made in the browser through a one-time URL:
  * no default password ever exists. Undefined once a user exists.
@@ -72,6 +62,23 @@ export function setupLine(where: { publicUrl?: string; host: string; port: numbe
   return `No user exists yet. Create the first admin at ${base}/setup?token=${token}`;
 }
 
+/** The app's logger: pretty for dev-server; for serve JSON lines, and the per-request lines apart. */
+function logging(config: Config, pretty: boolean): Pick<AppOptions, 'logger' | 'requestLines'> {
+  const logged = {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { req: requestForLog },
+  };
+  if (pretty) {
+    const options = { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true };
+    return { logger: { ...logged, transport: { target: 'pino-pretty', options } } };
+  }
+  // Written in the background, lines queued while a write is under way going out in the next
+  // one; pino flushes what is left when the process exits.
+  const stream = pino.destination({ dest: 1, sync: false });
+  return { logger: { ...logged, stream }, requestLines: pino({ level: config.logLevel }, stream) };
+}
+
 /**
  * Migrates if asked, builds the app, listens, and stops cleanly on SIGINT and SIGTERM: the
  * listening socket closes, requests already received are answered, then the database closes.
@@ -81,25 +88,7 @@ export async function startServer(config: Config, options: ServeOptions): Promis
   const db = createDb(config.databaseUrl);
   if (options.migrate) assertMigrated(await migrateToLatest(db, packages));
   const setupToken = options.fromPrimary ? options.fromPrimary.setupToken : await newSetupToken(db);
-  const app = await buildApp(config, {
-    db,
-    setupToken,
-    logger: {
-      level: config.logLevel,
-      redact: { paths: REDACT, censor: '[redacted]' },
-      serializers: { req: requestForLog },
-      ...(options.pretty
-        ? {
-            transport: {
-              target: 'pino-pretty',
-              options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true },
-            },
-          }
-        : // Written in the background, lines queued while a write is under way going out in the
-          // next one; pino flushes what is left when the process exits.
-          { stream: pino.destination({ dest: 1, sync: false }) }),
-    },
-  });
+  const app = await buildApp(config, { db, setupToken, ...logging(config, options.pretty) });
   app.addHook('onClose', async () => db.destroy());
   let closing = false;
   const shutdown = async (signal: string) => {
