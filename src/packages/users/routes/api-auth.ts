@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireUser } from '../../../core/auth.ts';
 import { NoContentSchema, problemResponses } from '../../../core/schemas.ts';
+import { serializedOnce } from '../../../core/serialized-once.ts';
 import { CredentialsSchema, UserSchema } from '../schemas.ts';
 import { logIn, logOut } from '../session-cookie.ts';
 
@@ -9,6 +10,7 @@ const tags = ['auth'];
 /** Session login, logout and "who am I" for programs and single-page clients. */
 export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
   const { users } = app;
+  const sendUser = serializedOnce();
 
   app.post(
     '/users/authenticate',
@@ -51,6 +53,6 @@ export const apiAuth: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UserSchema, ...problemResponses(401) },
       },
     },
-    async (request) => users.getUser(requireUser(request).user.id),
+    async (request, reply) => sendUser(reply, await users.getUser(requireUser(request).user.id)),
   );
 };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerActor } from '../../../core/actor.ts';
 import { requirePermission, requireUser } from '../../../core/auth.ts';
 import { IdParamsSchema, NoContentSchema, PageQuerySchema, pageOf, problemResponses } from '../../../core/schemas.ts';
+import { serializedOnce } from '../../../core/serialized-once.ts';
 import { NewUserSchema, UserPageSchema, UserSchema } from '../schemas.ts';
 
 const tags = ['users'];
@@ -9,6 +10,8 @@ const tags = ['users'];
 /** Listing, creating, reading and deleting users; changes are in api-user-changes.ts. */
 export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
   const { users } = app;
+  const sendPage = serializedOnce();
+  const sendUser = serializedOnce();
 
   // DESIGN names the collection `/api/v1/users/`; the router answers `/users` too (app.ts).
   app.get(
@@ -22,7 +25,7 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UserPageSchema, ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) => users.listUsers(pageOf(request.query)),
+    async (request, reply) => sendPage(reply, await users.listUsers(pageOf(request.query))),
   );
 
   app.post(
@@ -50,11 +53,11 @@ export const apiUsers: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = requireUser(request);
       const { id } = request.params;
       if (caller.user.id !== id) await requirePermission(request, 'users.view');
-      return users.getUser(id);
+      return sendUser(reply, await users.getUser(id));
     },
   );
 
