@@ -18,6 +18,7 @@ import { collectEventTypes, eventMessageSchemas } from './core/events.ts';
 import { refuseNonFiniteNumbers } from './core/finite-numbers.ts';
 import type { HookHandler } from './core/hook-handlers.ts';
 import { frameworkErrors, onMaxParamLength, registerErrorHandlers } from './core/http.ts';
+import { lazySchemaCompilers } from './core/lazy-schemas.ts';
 import {
   type AdminPackage,
   type AnyPackage,
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // `/api/v1/groups/` is `/api/v1/groups`, as `/users/` is `/users` (DESIGN names that one with
     // its slash): a client's spelling of a collection never lands on `/:id` and a 400.
     routerOptions: { onMaxParamLength, ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: lazySchemaCompilers },
   };
   const app = Fastify(serverOptions);
   const packages = options.packages ?? installed;
