@@ -211,6 +211,7 @@ describe('the delivery worker', () => {
       outcome: 'error',
       error: 'late',
       status: 'pending',
+      retryAt: clock.now().toISOString(),
     });
     assert.equal(stale, false);
     assert.equal((await delivery(id)).status, 'done');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../core/db.ts';
 import { dueIds } from '../../core/due-rows.ts';
+import { precompiled } from '../../core/precompiled.ts';
 import type { AttemptOutcome, DeliveryRow } from './table.ts';
 
 /** A claimed delivery with what its handler needs. */
@@ -19,7 +20,7 @@ export interface FinishedAttempt {
   error: string | null;
   /** What the delivery becomes: done, pending again at `retryAt`, or failed. */
   status: 'done' | 'pending' | 'failed';
-  retryAt?: string;
+  retryAt: string;
 }
 
 /**
@@ -67,35 +68,62 @@ export function claimedDeliveries(db: Db, ids: number[]): Promise<ClaimedDeliver
     .execute();
 }
 
+// Every delivery run ends with these two writes, so they are compiled once (core/precompiled.ts):
+// building them took more of the worker's time than SQLite took to run them. The update is one
+// query per outcome because each sets other columns. The fence is in its WHERE: still processing,
+// at the attempt count it was claimed with.
+const fenced = (db: Db, id: number, attempt: number) =>
+  db
+    .updateTable('hook_deliveries')
+    .where('id', '=', id)
+    .where('status', '=', 'processing')
+    .where('attempts', '=', attempt);
+
+const markDone = precompiled((db: Db, id: number, attempt: number, error: string | null, processedAt: string) =>
+  fenced(db, id, attempt).set({ status: 'done', last_error: error, processed_at: processedAt }).returning('id'),
+);
+
+const markPending = precompiled((db: Db, id: number, attempt: number, error: string | null, retryAt: string) =>
+  fenced(db, id, attempt).set({ status: 'pending', last_error: error, next_attempt_at: retryAt }).returning('id'),
+);
+
+const markFailed = precompiled((db: Db, id: number, attempt: number, error: string | null) =>
+  fenced(db, id, attempt).set({ status: 'failed', last_error: error }).returning('id'),
+);
+
+const insertAttempt = precompiled(
+  (
+    db: Db,
+    id: number,
+    attempt: number,
+    startedAt: string,
+    finishedAt: string,
+    outcome: AttemptOutcome,
+    error: string | null,
+  ) =>
+    db.insertInto('hook_attempts').values({
+      delivery_id: id,
+      attempt,
+      started_at: startedAt,
+      finished_at: finishedAt,
+      outcome,
+      error,
+    }),
+);
+
 /**
  * Records one attempt and moves its delivery on, in the caller's transaction, unless the delivery
- * is no longer this worker's claim (the fence: still processing, at the attempt count it was
- * claimed with); answers whether it was recorded.
+ * is no longer this worker's claim (the fence); answers whether it was recorded.
  */
 export async function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
-  const moved = await db
-    .updateTable('hook_deliveries')
-    .set({
-      status: attempt.status,
-      last_error: attempt.error,
-      ...(attempt.status === 'pending' && attempt.retryAt && { next_attempt_at: attempt.retryAt }),
-      ...(attempt.status === 'done' && { processed_at: attempt.finishedAt }),
-    })
-    .where('id', '=', attempt.deliveryId)
-    .where('status', '=', 'processing')
-    .where('attempts', '=', attempt.attempt)
-    .executeTakeFirst();
-  if (moved.numUpdatedRows === 0n) return false;
-  await db
-    .insertInto('hook_attempts')
-    .values({
-      delivery_id: attempt.deliveryId,
-      attempt: attempt.attempt,
-      started_at: attempt.startedAt,
-      finished_at: attempt.finishedAt,
-      outcome: attempt.outcome,
-      error: attempt.error,
-    })
-    .execute();
+  const { deliveryId: id, attempt: count, error } = attempt;
+  const moved =
+    attempt.status === 'done'
+      ? await markDone(db, id, count, error, attempt.finishedAt)
+      : attempt.status === 'pending'
+        ? await markPending(db, id, count, error, attempt.retryAt)
+        : await markFailed(db, id, count, error);
+  if (moved.length === 0) return false;
+  await insertAttempt(db, id, count, attempt.startedAt, attempt.finishedAt, attempt.outcome, error);
   return true;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db.ts';
 import { type Page, selectPage } from '../../core/paging.ts';
+import { precompiled } from '../../core/precompiled.ts';
 import type {
   AttemptRow,
   DeliveryRow,
@@ -14,8 +15,12 @@ export function insertHook(db: Db, row: NewHookRow): Promise<HookRow> {
   return db.insertInto('hooks').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function findHookByName(db: Db, name: string): Promise<HookRow | undefined> {
-  return db.selectFrom('hooks').selectAll().where('name', '=', name).executeTakeFirst();
+// Read on every call to a hook, so compiled once (see core/precompiled.ts).
+const hookNamed = precompiled((db: Db, name: string) => db.selectFrom('hooks').selectAll().where('name', '=', name));
+
+export async function findHookByName(db: Db, name: string): Promise<HookRow | undefined> {
+  const [row] = await hookNamed(db, name);
+  return row;
 }
 
 export function findHookByLegacyPath(db: Db, path: string): Promise<HookRow | undefined> {

@@ -40,9 +40,11 @@ describe('createSecretBox', () => {
     assert.equal(createSecretBox(KEY).open(box.seal('shared')), 'shared');
   });
 
-  it('refuses a value sealed under another key', () => {
+  it('refuses a value sealed under another key, even one its own box has opened', () => {
     const other = createSecretBox(`${KEY}-rotated`);
-    assert.throws(() => other.open(box.seal('secret')), isSecretBoxError);
+    const sealed = box.seal('secret');
+    assert.equal(box.open(sealed), 'secret');
+    assert.throws(() => other.open(sealed), isSecretBoxError);
   });
 
   for (const [name, part] of [
@@ -52,6 +54,13 @@ describe('createSecretBox', () => {
   ] as const) {
     it(`refuses a value whose ${name} was altered`, () => {
       assert.throws(() => box.open(flipBit(box.seal('secret'), part)), isSecretBoxError);
+    });
+
+    it(`refuses a value whose ${name} was altered after the original was opened`, () => {
+      const sealed = box.seal('secret');
+      assert.equal(box.open(sealed), 'secret');
+      assert.throws(() => box.open(flipBit(sealed, part)), isSecretBoxError);
+      assert.equal(box.open(sealed), 'secret');
     });
   }
 
