@@ -10,8 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { buildIsFresh } from '../../bin/freshness.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/endpoint.js', import.meta.url));
+// After an edit to src/, bin/endpoint.js runs the sources through tsx: not what deploy/ ships.
+if (!buildIsFresh(fileURLToPath(new URL('../../', import.meta.url)))) {
+  throw new Error('dist/ is older than src/: run `npm run build` before benchmarking');
+}
 export const PASSWORD = 'bench password 123';
 export const USERS = 102;
 export const SECRET_KEY = 'bench-secret-key-that-is-long-enough-0123456789';

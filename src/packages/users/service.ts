@@ -377,9 +377,15 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
 
     /**
      * Checks a username and password. The hasher runs once whether or not the user exists,
-     * and every failure is the same InvalidCredentialsError.
+     * and every failure is the same InvalidCredentialsError. On success, `andThen` runs in the
+     * transaction that records the login, so what it writes (the session) commits with it.
      */
-    async authenticate(username: string, password: string, address: string): Promise<User> {
+    async authenticate(
+      username: string,
+      password: string,
+      address: string,
+      andThen?: (trx: Db, userId: number) => Promise<void>,
+    ): Promise<User> {
       // One account however its name is typed: another case or Unicode form buys no more attempts.
       const account = usernameKey(username);
       await options.throttle?.check(account, address).catch((error) => {
@@ -414,6 +420,7 @@ export function createUsersService(db: Db, options: UsersServiceOptions) {
       await inTransaction(db, async (trx) => {
         await repo.updateUser(trx, row.id, { last_login_at: loginAt, ...rehash });
         await audit.record(trx, self, { action: 'login.succeeded', target: `user:${row.id}` });
+        await andThen?.(trx, row.id);
       });
       return toUser({ ...row, last_login_at: loginAt });
     },

@@ -56,11 +56,14 @@ export function createSessionService(db: Db, options: SessionOptions) {
   }
 
   return {
-    /** Starts a session and returns the id for the cookie (never stored). */
-    async start(userId: number, client: { ip: string; userAgent: string }): Promise<string> {
+    /**
+     * Starts a session and returns the id for the cookie (never stored); in `within`, a
+     * transaction, when the session must commit with other writes (the login's).
+     */
+    async start(userId: number, client: { ip: string; userAgent: string }, within: Db = db): Promise<string> {
       const id = randomBytes(32).toString('base64url');
       const timestamp = nowIso(now());
-      await repo.insertSession(db, {
+      await repo.insertSession(within, {
         id_hash: sha256Hex(id),
         user_id: userId,
         created_at: timestamp,
@@ -101,8 +104,8 @@ export function createSessionService(db: Db, options: SessionOptions) {
       return { idHash, user, epoch };
     },
 
-    async end(idHash: string): Promise<void> {
-      await repo.deleteSession(db, idHash);
+    async end(idHash: string, within: Db = db): Promise<void> {
+      await repo.deleteSession(within, idHash);
     },
 
     /** Ends a session its user logs out of, and says so in the audit trail. */
