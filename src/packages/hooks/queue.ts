@@ -68,27 +68,32 @@ export function claimedDeliveries(db: Db, ids: number[]): Promise<ClaimedDeliver
     .execute();
 }
 
-// Every delivery run ends with these two writes, so they are compiled once (core/precompiled.ts):
-// building them took more of the worker's time than SQLite took to run them. The update is one
-// query per outcome because each sets other columns. The fence is in its WHERE: still processing,
-// at the attempt count it was claimed with.
-const fenced = (db: Db, id: number, attempt: number) =>
-  db
-    .updateTable('hook_deliveries')
-    .where('id', '=', id)
-    .where('status', '=', 'processing')
-    .where('attempts', '=', attempt);
-
-const markDone = precompiled((db: Db, id: number, attempt: number, error: string | null, processedAt: string) =>
-  fenced(db, id, attempt).set({ status: 'done', last_error: error, processed_at: processedAt }).returning('id'),
-);
-
-const markPending = precompiled((db: Db, id: number, attempt: number, error: string | null, retryAt: string) =>
-  fenced(db, id, attempt).set({ status: 'pending', last_error: error, next_attempt_at: retryAt }).returning('id'),
-);
-
-const markFailed = precompiled((db: Db, id: number, attempt: number, error: string | null) =>
-  fenced(db, id, attempt).set({ status: 'failed', last_error: error }).returning('id'),
+// Every delivery run ends by moving its delivery on and recording the attempt: compiled once
+// (core/precompiled.ts), since building them took more of the worker's time than SQLite took to
+// run them. The move is fenced in its WHERE (still processing, at the attempt count it was claimed
+// with); a null leaves next_attempt_at or processed_at as it was.
+const moveDelivery = precompiled(
+  (
+    db: Db,
+    id: number,
+    attempt: number,
+    status: FinishedAttempt['status'],
+    error: string | null,
+    retryAt: string | null,
+    processedAt: string | null,
+  ) =>
+    db
+      .updateTable('hook_deliveries')
+      .set({
+        status,
+        last_error: error,
+        next_attempt_at: sql<string>`coalesce(${retryAt}, next_attempt_at)`,
+        processed_at: sql<string | null>`coalesce(${processedAt}, processed_at)`,
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'processing')
+      .where('attempts', '=', attempt)
+      .returning('id'),
 );
 
 const insertAttempt = precompiled(
@@ -116,14 +121,11 @@ const insertAttempt = precompiled(
  * is no longer this worker's claim (the fence); answers whether it was recorded.
  */
 export async function finishAttempt(db: Db, attempt: FinishedAttempt): Promise<boolean> {
-  const { deliveryId: id, attempt: count, error } = attempt;
-  const moved =
-    attempt.status === 'done'
-      ? await markDone(db, id, count, error, attempt.finishedAt)
-      : attempt.status === 'pending'
-        ? await markPending(db, id, count, error, attempt.retryAt)
-        : await markFailed(db, id, count, error);
+  const { deliveryId: id, attempt: count, status, error, startedAt, finishedAt, outcome } = attempt;
+  const retryAt = status === 'pending' ? attempt.retryAt : null;
+  const processedAt = status === 'done' ? finishedAt : null;
+  const moved = await moveDelivery(db, id, count, status, error, retryAt, processedAt);
   if (moved.length === 0) return false;
-  await insertAttempt(db, id, count, attempt.startedAt, attempt.finishedAt, attempt.outcome, error);
+  await insertAttempt(db, id, count, startedAt, finishedAt, outcome, error);
   return true;
 }
