@@ -18,7 +18,7 @@ export interface FinishedAttempt {
   finishedAt: string;
   outcome: AttemptOutcome;
   error: string | null;
-  /** What the delivery becomes: done, pending again at `retryAt`, or failed. */
+  /** What the delivery becomes: done, pending again at `retryAt` (read only then), or failed. */
   status: 'done' | 'pending' | 'failed';
   retryAt: string;
 }
